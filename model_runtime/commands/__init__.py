@@ -1,0 +1,1 @@
+"""One module per ``python -m model_runtime`` command; each defines ``register(subparsers)``."""

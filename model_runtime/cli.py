@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-from model_runtime import __version__
+from model_runtime import __version__, commands
 from model_runtime.errors import GazeError
-
-COMMANDS = ("convert", "info")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model_runtime", description="Speech-driven gaze, head and blink motion.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"model_runtime.commands.{name}").register(subparsers)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"model_runtime.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(subparsers)
     return parser
 
 

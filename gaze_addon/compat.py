@@ -1,0 +1,141 @@
+"""Every difference between the Blender versions the add-on supports (3.4, 4.2, 4.5, 5.0) lives here.
+
+- 4.4 introduced slotted actions: F-curves live in a channelbag per slot, and an action assigned
+  to an ID needs a slot; 5.0 removed ``Action.fcurves`` / ``groups`` / ``id_root``.
+- The sequencer's strip collection is ``strips`` from 4.4 (``sequences`` before, gone in 5.0).
+- ``aud`` (audaspace) is missing from the PyPI 4.2 ``bpy`` wheel.
+- ``bpy.utils.register_cli_command`` exists from 4.2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignment]
+SLOTTED_ACTIONS = VERSION >= (4, 4, 0)
+
+
+def new_action(name: str, id_type: str) -> tuple[Any, Any]:
+    """A new empty action, and on 4.4+ its one slot for an ID of ``id_type`` ('OBJECT', 'KEY')."""
+    action = bpy.data.actions.new(name)
+    if not SLOTTED_ACTIONS:
+        action.id_root = id_type
+        return action, None
+    slot = action.slots.new(id_type=id_type, name=name)
+    return action, slot
+
+
+def assign_action(owner: Any, action: Any, slot: Any) -> None:
+    """Make ``action`` (with ``slot`` on 4.4+) the active action of ID ``owner``."""
+    anim = owner.animation_data or owner.animation_data_create()
+    anim.action = action
+    if slot is not None:
+        anim.action_slot = slot
+
+
+def nla_strip(owner: Any, action: Any, slot: Any, track_name: str, start_frame: int) -> Any:
+    """A new NLA track on ``owner`` holding one strip of ``action`` from ``start_frame``."""
+    anim = owner.animation_data or owner.animation_data_create()
+    track = anim.nla_tracks.new()
+    track.name = track_name
+    strip = track.strips.new(action.name, start_frame, action)
+    if slot is not None and hasattr(strip, "action_slot"):
+        strip.action_slot = slot
+    return strip
+
+
+def action_slot_of(owner: Any) -> Any:
+    """The slot the owner's active action plays for it (None before 4.4)."""
+    anim = owner.animation_data
+    return getattr(anim, "action_slot", None) if anim is not None else None
+
+
+def _channelbag(action: Any, slot: Any, create: bool) -> Any:
+    if create:
+        try:
+            from bpy_extras import anim_utils
+
+            ensure = anim_utils.action_ensure_channelbag_for_slot
+        except (ImportError, AttributeError):
+            ensure = None
+        if ensure is not None:
+            return ensure(action, slot)
+        layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+        strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
+        return strip.channelbag(slot, ensure=True)
+    for layer in action.layers:
+        for strip in layer.strips:
+            bag = strip.channelbag(slot)
+            if bag is not None:
+                return bag
+    return None
+
+
+def fcurves(action: Any, slot: Any) -> Any:
+    """The F-curve collection that holds ``slot``'s curves (an empty tuple if it has none)."""
+    if not SLOTTED_ACTIONS:
+        return action.fcurves
+    if slot is None:
+        slot = action.slots[0] if len(action.slots) else None
+        if slot is None:
+            return ()
+    bag = _channelbag(action, slot, create=False)
+    return bag.fcurves if bag is not None else ()
+
+
+def new_fcurve(action: Any, slot: Any, data_path: str, index: int, group: str) -> Any:
+    """A new F-curve in ``action`` (for ``slot`` on 4.4+), put in the channel group ``group``."""
+    if not SLOTTED_ACTIONS:
+        return action.fcurves.new(data_path, index=index, action_group=group)
+    bag = _channelbag(action, slot, create=True)
+    curve = bag.fcurves.new(data_path, index=index)
+    groups = bag.groups
+    curve.group = groups.get(group) or groups.new(group)
+    return curve
+
+
+def sound_strips(scene: Any) -> list[Any]:
+    """Every sound strip of the scene's sequencer, meta strips included."""
+    editor = scene.sequence_editor
+    if editor is None:
+        return []
+    everything = getattr(editor, "strips_all", None)
+    if everything is None:
+        everything = editor.sequences_all
+    return [s for s in everything if s.type == "SOUND"]
+
+
+def new_sound_strip(scene: Any, name: str, filepath: str, channel: int, frame_start: int) -> Any:
+    """Add a sound strip (needs audaspace: not in the 4.2 PyPI wheel, see :func:`has_audio`)."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    collection = getattr(editor, "strips", None)
+    if collection is None:
+        collection = editor.sequences
+    return collection.new_sound(name, filepath, channel, frame_start)
+
+
+def has_audio() -> bool:
+    """Whether this Blender was built with audaspace (sound strips can be created and read)."""
+    try:
+        import aud  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def can_register_cli_command() -> bool:
+    return hasattr(bpy.utils, "register_cli_command")
+
+
+def register_cli_command(name: str, function: Any) -> Any:
+    """``blender -c NAME ...`` on 4.2+ (a handle for unregistering), None before."""
+    if not can_register_cli_command():
+        return None
+    return bpy.utils.register_cli_command(name, function)
+
+
+def unregister_cli_command(handle: Any) -> None:
+    if handle is not None and hasattr(bpy.utils, "unregister_cli_command"):
+        bpy.utils.unregister_cli_command(handle)

@@ -1,0 +1,100 @@
+"""The Gaze panel's settings, stored per scene as ``scene.gaze``."""
+
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+
+from .rig_mapping import PRESET_LABELS
+from .sound import MAX_MINUTES
+
+
+def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
+    return obj.type == "ARMATURE"
+
+
+def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
+    return obj.type == "MESH"
+
+
+class GazeSettings(bpy.types.PropertyGroup):
+    # Audio
+    audio_source: EnumProperty(  # type: ignore[valid-type]
+        name="Audio",
+        items=[("STRIP", "Sound Strip", "A sound strip of the scene's sequencer"), ("FILE", "File", "An audio file on disk")],
+        default="STRIP",
+    )
+    strip_name: StringProperty(name="Strip", description="Sound strip to use; empty: the one under the playhead, or the only one")  # type: ignore[valid-type]
+    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")  # type: ignore[valid-type]
+    file_start_frame: IntProperty(name="Start Frame", description="Timeline frame where an audio file starts", default=1)  # type: ignore[valid-type]
+    max_minutes: FloatProperty(name="Max Minutes", description="Longest audio generated at once", default=MAX_MINUTES, min=0.1, max=180.0)  # type: ignore[valid-type]
+    # Style
+    style_source: EnumProperty(  # type: ignore[valid-type]
+        name="Style",
+        items=[
+            ("DEFAULT", "Default", "The engine's default performer"),
+            ("PRESET", "Preset", "A named style preset"),
+            ("TAKE", "Take File", "A reference take: Live Link Face CSV, FLAME sequence or project npz"),
+            ("ACTION", "Action", "An existing action on a rig in the scene (read with the rig mapping below)"),
+        ],
+        default="DEFAULT",
+    )
+    style_preset: StringProperty(name="Preset", description="Name of a style preset")  # type: ignore[valid-type]
+    style_take: StringProperty(name="Take", subtype="FILE_PATH")  # type: ignore[valid-type]
+    style_action: PointerProperty(name="Action", type=bpy.types.Action)  # type: ignore[valid-type]
+    # Engine and animator controls
+    engine: EnumProperty(  # type: ignore[valid-type]
+        name="Engine",
+        items=[("learned", "Learned", "The trained model"), ("procedural", "Procedural", "The physiological performer")],
+        default="procedural",
+    )
+    seed: IntProperty(name="Seed", default=0, min=0)  # type: ignore[valid-type]
+    head_intensity: FloatProperty(name="Head", description="0 keeps the head still (gaze and blinks stay)", default=1.0, min=0.0, max=2.0)  # type: ignore[valid-type]
+    gaze_intensity: FloatProperty(name="Gaze", default=1.0, min=0.0, max=2.0)  # type: ignore[valid-type]
+    blink_rate: FloatProperty(name="Blinks / min", description="0: the style's own rate", default=0.0, min=0.0, max=60.0)  # type: ignore[valid-type]
+    eye_contact: EnumProperty(  # type: ignore[valid-type]
+        name="Eye Contact",
+        items=[("FORWARD", "Forward", "Straight ahead"), ("CAMERA", "Active Camera", "The scene camera"), ("OBJECT", "Object", "An object")],
+        default="FORWARD",
+    )
+    eye_contact_object: PointerProperty(name="Look At", type=bpy.types.Object)  # type: ignore[valid-type]
+    # Target and mapping
+    armature: PointerProperty(name="Armature", type=bpy.types.Object, poll=_is_armature, description="Empty: the active object")  # type: ignore[valid-type]
+    rig_preset: EnumProperty(name="Mapping", items=[(k, k.title(), v) for k, v in PRESET_LABELS.items()], default="AUTO")  # type: ignore[valid-type]
+    head_bone: StringProperty(name="Head")  # type: ignore[valid-type]
+    left_eye_bone: StringProperty(name="Left Eye")  # type: ignore[valid-type]
+    right_eye_bone: StringProperty(name="Right Eye")  # type: ignore[valid-type]
+    face_mesh: PointerProperty(name="Face Mesh", type=bpy.types.Object, poll=_is_mesh, description="Empty: found from the armature")  # type: ignore[valid-type]
+    blink_target: EnumProperty(  # type: ignore[valid-type]
+        name="Blinks",
+        items=[
+            ("AUTO", "Auto", "eyeBlink shape keys if the face mesh has them, else custom properties"),
+            ("SHAPE_KEYS", "Shape Keys", "Shape keys of the face mesh"),
+            ("BONES", "Eyelid Bones", "Rotate eyelid bones about their X axis"),
+            ("PROPERTY", "Custom Property", "gaze_blink_left / gaze_blink_right on the armature, for drivers"),
+            ("NONE", "None", "No blinks"),
+        ],
+        default="AUTO",
+    )
+    blink_left_key: StringProperty(name="Left Blink Key", default="eyeBlinkLeft")  # type: ignore[valid-type]
+    blink_right_key: StringProperty(name="Right Blink Key", default="eyeBlinkRight")  # type: ignore[valid-type]
+    left_lid_bone: StringProperty(name="Left Lid")  # type: ignore[valid-type]
+    right_lid_bone: StringProperty(name="Right Lid")  # type: ignore[valid-type]
+    lid_angle_deg: FloatProperty(name="Lid Angle", description="Rotation of a closed lid about its X axis, degrees", default=30.0, min=-180.0, max=180.0)  # type: ignore[valid-type]
+    output: EnumProperty(  # type: ignore[valid-type]
+        name="Write To",
+        items=[("ACTION", "New Action", "A new active action (any previous one is stashed)"), ("NLA", "New NLA Strip", "A new NLA track; the active action stays")],
+        default="ACTION",
+    )
+    show_mapping: BoolProperty(name="Mapping", default=False)  # type: ignore[valid-type]
+    status: StringProperty(name="Status", default="")  # type: ignore[valid-type]
+
+
+CLASSES = (GazeSettings,)
+
+
+def register_properties() -> None:
+    bpy.types.Scene.gaze = PointerProperty(type=GazeSettings)
+
+
+def unregister_properties() -> None:
+    del bpy.types.Scene.gaze

@@ -94,14 +94,15 @@ def motion_beats(speed: NDArray[np.float64], fps: float, window_s: float = BEAT_
     Minima in stillness (speed under ``min_speed``) are not beats, as in EMAGE's implementation.
     """
     order = max(1, round(window_s / 2 * fps))
-    n = len(speed)
-    beats = []
-    for i in range(n):
-        lo, hi = max(0, i - order), min(n, i + order + 1)
-        neighbours = np.concatenate([speed[lo:i], speed[i + 1:hi]])
-        if i - order >= 0 and i + order < n and speed[i] > min_speed and np.all(speed[i] < neighbours):
-            beats.append(i / fps)
-    return np.array(beats)
+    x = np.asarray(speed, dtype=np.float64)
+    if len(x) < 2 * order + 1:
+        return np.zeros(0)
+    windows = np.lib.stride_tricks.sliding_window_view(x, 2 * order + 1)
+    centre = windows[:, order]
+    others = np.delete(windows, order, axis=1)
+    is_beat = np.all(centre[:, None] < others, axis=1) & (centre > min_speed)
+    out: NDArray[np.float64] = (np.flatnonzero(is_beat) + order) / fps
+    return out
 
 
 def speech_onsets(features: SpeechFeatures, window_s: float = ONSET_WINDOW_S, delta: float = ONSET_DELTA) -> NDArray[np.float64]:
@@ -117,10 +118,10 @@ def speech_onsets(features: SpeechFeatures, window_s: float = ONSET_WINDOW_S, de
     if top > 0:
         env = env / top
         w = max(1, round(window_s * features.fps))
-        for i in range(len(env)):
-            lo, hi = max(0, i - w), min(len(env), i + w + 1)
-            if features.speech[i] and env[i] >= env[lo:hi].max() and env[i] >= env[lo:hi].mean() + delta:
-                times.append(i / features.fps)
+        padded = np.pad(env, w, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1)
+        peaks = features.speech[: len(env)] & (env >= windows.max(axis=1)) & (env >= windows.mean(axis=1) + delta)
+        times += [float(i) / features.fps for i in np.flatnonzero(peaks)]
     kept: list[float] = []
     for t in sorted(times):
         if not kept or t - kept[-1] >= window_s:

@@ -1,0 +1,170 @@
+"""The public generation API: speech in, a motion clip of head, eyes and blinks out.
+
+    clip = generate("line.wav", 30.0, style="thoughtful", seed=3, controls=Controls(head_intensity=0.5))
+
+Engines are looked up by name in :data:`ENGINES`; an engine is a function
+``(audio, fps, *, style, seed, controls, progress) -> MotionClip`` taking the arguments as
+:func:`generate` received them (checked), so each engine computes the features and reads the
+style the way it needs (:func:`speech_features` and :func:`resolve_style` help). Adding an
+engine is one entry there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+from model_runtime.audio.types import AudioSignal, SpeechFeatures
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import MAX_FPS, MIN_FPS, snap_fps
+from model_runtime.errors import GazeError
+
+if TYPE_CHECKING:
+    from model_runtime.performer.style import PerformerStyle
+
+Progress = Callable[[float], None]
+AudioInput = str | Path | AudioSignal | SpeechFeatures
+StyleInput: TypeAlias = "str | Path | MotionClip | PerformerStyle | None"
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Animator's dials, applied on top of the style by every engine.
+
+    head_intensity      0 = still head (gaze and blinks kept), 1 = the style's head motion, up to 2
+    gaze_intensity      scales saccade and look-away amplitudes (0-2)
+    blink_rate_per_min  None = the style's rate; otherwise blinks per minute (0-60)
+    look_at_pitch_deg, look_at_yaw_deg  the listener's (eye-contact) direction in the character
+                        frame, degrees, signs as in model_runtime.conventions
+    look_at_distance_m  distance of what the eyes fixate, for the vergence of the two eyes
+    """
+
+    head_intensity: float = 1.0
+    gaze_intensity: float = 1.0
+    blink_rate_per_min: float | None = None
+    look_at_pitch_deg: float = 0.0
+    look_at_yaw_deg: float = 0.0
+    look_at_distance_m: float = 1.0
+
+    def validated(self) -> Controls:
+        """The same controls, or GazeError naming each value that is not a finite number in range."""
+        ranges = {
+            "head_intensity": (0.0, 2.0),
+            "gaze_intensity": (0.0, 2.0),
+            "blink_rate_per_min": (0.0, 60.0),
+            "look_at_pitch_deg": (-60.0, 60.0),
+            "look_at_yaw_deg": (-90.0, 90.0),
+            "look_at_distance_m": (0.15, 1000.0),
+        }
+        problems = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.name == "blink_rate_per_min":
+                continue
+            low, high = ranges[f.name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+                problems.append(f"{f.name} = {value!r}, expected a number in {low:g}..{high:g}")
+        if problems:
+            raise GazeError("generation controls: " + "; ".join(problems))
+        return self
+
+
+def _procedural(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+    from model_runtime.performer.engine import perform
+
+    resolved = resolve_style(style)
+    report = progress or (lambda fraction: None)
+    features = speech_features(audio, fps)
+    report(0.2)
+    return perform(
+        features,
+        resolved,
+        seed,
+        head_intensity=controls.head_intensity,
+        gaze_intensity=controls.gaze_intensity,
+        blink_rate_per_min=controls.blink_rate_per_min,
+        look_at_deg=(controls.look_at_pitch_deg, controls.look_at_yaw_deg),
+        look_at_distance_m=controls.look_at_distance_m,
+        progress=lambda fraction: report(0.2 + 0.8 * fraction),
+    )
+
+
+class Engine(Protocol):
+    """What :func:`generate` calls: the checked arguments in, a clip at ``fps`` out."""
+
+    def __call__(self, audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip: ...
+
+
+ENGINES: dict[str, Engine] = {"procedural": _procedural}
+
+
+def generate(
+    audio: AudioInput,
+    fps: float,
+    *,
+    engine: str = "procedural",
+    style: StyleInput = None,
+    seed: int = 0,
+    controls: Controls = Controls(),
+    progress: Progress | None = None,
+) -> MotionClip:
+    """Gaze, head and blink motion for ``audio`` at ``fps`` frames per second.
+
+    ``audio``: a path to an audio file, an AudioSignal, or SpeechFeatures (at this fps).
+    ``style``: None (the default preset), a preset name, a path to a STYLE.json or to a take file
+    (its style is estimated), a MotionClip (likewise), or a PerformerStyle.
+    ``progress``: called with the fraction done (0-1). The same inputs and seed give the same clip.
+    """
+    if engine not in ENGINES:
+        raise GazeError(f"unknown engine {engine!r}; engines available: {', '.join(sorted(ENGINES))}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
+        raise GazeError(f"frame rate must be a number between {MIN_FPS:g} and {MAX_FPS:g} fps, got {fps!r}")
+    fps = snap_fps(float(fps))
+    controls = controls.validated()
+    report = progress or (lambda fraction: None)
+    report(0.0)
+    clip = ENGINES[engine](audio, fps, style=style, seed=int(seed), controls=controls, progress=report)
+    report(1.0)
+    return clip
+
+
+def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
+    """Features of ``audio`` at ``fps``; SpeechFeatures must already be at that rate."""
+    if isinstance(audio, SpeechFeatures):
+        if abs(audio.fps - fps) > 1e-6 * fps:
+            raise GazeError(f"speech features are at {audio.fps:g} fps but {fps:g} fps was asked for; compute them at {fps:g} fps")
+        return audio
+    from model_runtime.audio import compute_features, load_audio
+
+    signal = audio if isinstance(audio, AudioSignal) else load_audio(audio)
+    features: SpeechFeatures = compute_features(signal, fps)
+    return features
+
+
+def resolve_style(style: StyleInput) -> PerformerStyle:
+    """A PerformerStyle from any of the forms :func:`generate` accepts (see there)."""
+    from model_runtime.performer.estimate import estimate_style
+    from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES, load_preset
+    from model_runtime.performer.style import PerformerStyle
+
+    if style is None:
+        return load_preset(DEFAULT_PRESET)
+    if isinstance(style, PerformerStyle):
+        return style.clamped()
+    if isinstance(style, MotionClip):
+        return estimate_style(style)
+    if isinstance(style, str) and style in PRESET_NAMES:
+        return load_preset(style)
+    if isinstance(style, (str, Path)):
+        path = Path(style)
+        if not path.exists():
+            raise GazeError(f"style {str(style)!r} is neither a preset ({', '.join(PRESET_NAMES)}) nor an existing STYLE.json or take file")
+        if path.suffix.lower() == ".json":
+            return PerformerStyle.load(path).clamped()
+        from model_runtime.takes import load_take
+
+        return estimate_style(load_take(path), source=str(path))
+    raise GazeError(f"style must be None, a preset name, a path, a MotionClip or a PerformerStyle, got {type(style).__name__}")

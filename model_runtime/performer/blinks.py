@@ -1,0 +1,134 @@
+"""Blink sampler: when blinks happen, how deep they go and the shape of each lid movement.
+
+The product's one blink sampler (the learned engine reuses it). Human reference (REFERENCES.md):
+inter-blink intervals right-skewed (mean about 5 s, sd about 3 s); closing 40-47% faster than
+opening; about half of spontaneous blinks partial; a blink with almost every gaze shift over
+33 deg; speakers blink at pauses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.audio.types import SpeechFeatures
+from model_runtime.performer.sampling import SpreadUniform, gamma_quantile, stochastic_round
+from model_runtime.performer.style import PerformerStyle
+
+# Lid time course as fractions of the blink's duration: cosine-eased closing, a short hold at the
+# deepest point, cosine-eased opening. Opening takes 0.53 / 0.37 = 1.43x as long as closing
+# (closing about 43% faster, Sforza et al. 2008).
+CLOSE_FRACTION: Final[float] = 0.37
+HOLD_FRACTION: Final[float] = 0.10
+OPEN_FRACTION: Final[float] = 1.0 - CLOSE_FRACTION - HOLD_FRACTION
+# Area under one blink curve divided by (depth * duration): what style estimation inverts.
+AREA_PER_DEPTH_SECOND: Final[float] = CLOSE_FRACTION / 2 + HOLD_FRACTION + OPEN_FRACTION / 2
+# Depth of a partial blink is drawn from this range; full blinks close to 1.
+PARTIAL_DEPTH: Final[tuple[float, float]] = (0.35, 0.8)
+# Shape of the gamma law of inter-blink intervals: skewness 2/sqrt(2.5) = 1.26, CV 0.63.
+_INTERVAL_SHAPE: Final[float] = 2.5
+# Gaze shifts this large (deg) nearly always carry a blink (Evinger et al. 1994: 97% over 33 deg).
+_SHIFT_BLINK_FULL_DEG: Final[float] = 33.0
+_SHIFT_BLINK_START_DEG: Final[float] = 15.0
+
+
+def blink_shape(phase: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Closure 0-1 of a full blink at ``phase`` = time since its start / its duration (0 outside 0-1)."""
+    u = np.asarray(phase, dtype=np.float64)
+    closing = 0.5 - 0.5 * np.cos(np.pi * np.clip(u / CLOSE_FRACTION, 0.0, 1.0))
+    opening = 0.5 + 0.5 * np.cos(np.pi * np.clip((u - CLOSE_FRACTION - HOLD_FRACTION) / OPEN_FRACTION, 0.0, 1.0))
+    out: NDArray[np.float64] = np.where(u < CLOSE_FRACTION, closing, opening)
+    return np.where((u <= 0.0) | (u >= 1.0), 0.0, out)
+
+
+def sample_blinks(
+    features: SpeechFeatures,
+    fps: float,
+    style: PerformerStyle,
+    rng: np.random.Generator,
+    *,
+    gaze_shifts: NDArray[np.float64] | None = None,
+    rate_per_min: float | None = None,
+) -> NDArray[np.float64]:
+    """Blink closure (frames, 2) for the left and right lid, 0 open to 1 closed.
+
+    ``features`` gives the frame count and the speech pauses blinks gravitate to;
+    ``gaze_shifts`` (k, 2) holds (time in s, amplitude in deg) of gaze shifts, large ones pull a
+    blink onto themselves; ``rate_per_min`` overrides the style's rate. The number of blinks is the
+    rate times the duration (rounded at random), so every minute shows the style's rate.
+    """
+    n = features.n_frames
+    duration = n / fps
+    closure = np.zeros((n, 2))
+    rate = style.blink_rate_per_min if rate_per_min is None else float(rate_per_min)
+    if n == 0 or not math.isfinite(rate) or rate <= 0.0:
+        return closure
+    mean_length = style.blink_duration_s
+    min_gap = max(0.3, 1.5 * mean_length)
+    count = min(stochastic_round(rate * duration / 60.0, rng), int(duration / min_gap) - 1)
+    if count <= 0:
+        return closure
+    spread = SpreadUniform(rng)
+    intervals = rng.gamma(_INTERVAL_SHAPE, 1.0, size=count + 1)
+    free = duration - (count + 1) * min_gap
+    times = np.cumsum(min_gap + intervals * free / intervals.sum())[:count]
+    times = _pull_to_events(times, features, fps, gaze_shifts=gaze_shifts, min_gap=min_gap, rng=rng)
+
+    lengths = mean_length * gamma_quantile(spread(count), 8.0)[rng.permutation(count)]
+    depth = np.ones(count)
+    partial = rng.permutation(count)[: stochastic_round(style.partial_blink_share * count, rng)]
+    depth[partial] = PARTIAL_DEPTH[0] + (PARTIAL_DEPTH[1] - PARTIAL_DEPTH[0]) * spread(len(partial))
+    peak_offset = CLOSE_FRACTION + HOLD_FRACTION / 2
+    for time, length, amount in zip(times, lengths, depth, strict=True):
+        # The deepest point lands on a frame so that sampled clips keep the blink's true depth.
+        peak_frame = round((time + peak_offset * length) * fps)
+        start = peak_frame / fps - peak_offset * length
+        first = max(0, math.ceil(start * fps))
+        last = min(n, math.floor((start + length) * fps) + 1)
+        if last <= first:
+            continue
+        shape = amount * blink_shape((np.arange(first, last) / fps - start) / length)
+        closure[first:last, 0] = np.maximum(closure[first:last, 0], shape)
+    closure[:, 1] = closure[:, 0]
+    return closure
+
+
+def _pull_to_events(
+    times: NDArray[np.float64],
+    features: SpeechFeatures,
+    fps: float,
+    *,
+    gaze_shifts: NDArray[np.float64] | None,
+    min_gap: float,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """Move blinks onto large gaze shifts and into speech pauses; the number of blinks is kept."""
+    times = times.copy()
+    anchored = np.zeros(len(times), dtype=bool)
+
+    def move(target: float, reach: float) -> None:
+        free = np.flatnonzero(~anchored)
+        if free.size == 0:
+            return
+        nearest = free[np.argmin(np.abs(times[free] - target))]
+        others = np.delete(times, nearest)
+        if abs(times[nearest] - target) <= reach and (others.size == 0 or np.min(np.abs(others - target)) >= min_gap):
+            times[nearest] = target
+            anchored[nearest] = True
+
+    if gaze_shifts is not None and len(gaze_shifts):
+        span = _SHIFT_BLINK_FULL_DEG - _SHIFT_BLINK_START_DEG
+        for shift_time, amplitude in np.asarray(gaze_shifts, dtype=np.float64):
+            chance = 0.97 * min(1.0, max(0.0, (amplitude - _SHIFT_BLINK_START_DEG) / span))
+            if rng.random() < chance:
+                move(float(shift_time) - 0.02, reach=4.0)
+    speech = np.asarray(features.speech, dtype=bool)
+    pause_starts = np.flatnonzero(np.diff(speech.astype(np.int8)) == -1) + 1
+    for start in pause_starts:
+        if rng.random() < 0.6:
+            move(start / fps + 0.05 + 0.15 * rng.random(), reach=1.0)
+    times.sort()
+    return times

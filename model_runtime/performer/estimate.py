@@ -1,0 +1,160 @@
+"""Style estimation: measure each style parameter back from any motion clip (e.g. a recorded take).
+
+Each parameter is measured the way the engine produces it: world gaze (head rotation applied to
+the mean of the two eyes) gives looks away and small saccades; the head is split into the part
+that follows looks away and the speech-driven rest; blinks are counted and measured one by one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.audio.types import SpeechFeatures
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import angles_from_direction, direction_from_angles, head_matrix
+from model_runtime.errors import GazeError
+from model_runtime.performer.blinks import AREA_PER_DEPTH_SECOND
+from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG
+from model_runtime.performer.head import follow_basis
+from model_runtime.performer.style import PerformerStyle
+
+# Shortest take a style can be read from (s): below it there are too few looks away and blinks.
+MIN_DURATION_S: Final[float] = 10.0
+# World gaze moving more than this per frame (deg) is a saccade; between saccades it is still.
+_SACCADE_STEP_DEG: Final[float] = 0.03
+_BLINK_ONSET: Final[float] = 0.05
+_FULL_BLINK: Final[float] = 0.9
+
+
+def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
+    """(frames, 2) pitch, yaw in degrees of the gaze in the character frame (both eyes averaged)."""
+    eyes = (clip.left_eye + clip.right_eye) / 2.0
+    rotation = head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2])
+    direction = np.einsum("nij,nj->ni", rotation, direction_from_angles(eyes[:, 0], eyes[:, 1]))
+    pitch, yaw = angles_from_direction(direction)
+    return np.column_stack([pitch, yaw])
+
+
+def listener_direction(gaze: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The direction the gaze keeps coming back to: the densest 4-deg patch, refined by its median."""
+    bins = np.arange(-60.0, 61.0, 1.0)
+    counts, _, _ = np.histogram2d(gaze[:, 0], gaze[:, 1], bins=(bins, bins))
+    box = np.cumsum(np.cumsum(np.pad(counts, ((1, 0), (1, 0))), axis=0), axis=1)
+    w = 4
+    density = box[w:, w:] - box[:-w, w:] - box[w:, :-w] + box[:-w, :-w]
+    i, j = np.unravel_index(int(np.argmax(density)), density.shape)
+    centre = np.array([bins[i] + w / 2.0, bins[j] + w / 2.0])
+    near = np.linalg.norm(gaze - centre, axis=1) < AWAY_THRESHOLD_DEG
+    return np.median(gaze[near], axis=0) if np.any(near) else centre
+
+
+def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, source: str = "reference take") -> PerformerStyle:
+    """The style of ``clip``; ``features`` (of its audio) separate speaking from pausing.
+
+    Without features both mutual-gaze shares are the clip's overall share. A take shorter than
+    :data:`MIN_DURATION_S` or without any eye or blink motion raises GazeError naming ``source``.
+    Values are clamped into each parameter's range.
+    """
+    if clip.duration < MIN_DURATION_S:
+        raise GazeError(f"{source}: is {clip.duration:.1f} s long; estimating a style needs at least {MIN_DURATION_S:g} s")
+    eye_motion = float(np.max(np.ptp(clip.data[:, 3:7], axis=0)))
+    blink_motion = float(np.max(np.ptp(clip.blinks, axis=0)))
+    if eye_motion < 0.5 and blink_motion < 0.1:
+        raise GazeError(f"{source}: the eyes and lids do not move (all eye and blink channels constant); no style can be read from it")
+    default = PerformerStyle()
+    fps = clip.fps
+    gaze = world_gaze(clip)
+    offset = gaze - listener_direction(gaze)
+    away = np.linalg.norm(offset, axis=1) > AWAY_THRESHOLD_DEG
+    values: dict[str, float] = {}
+
+    overall = float(np.mean(~away))
+    speaking = _speech_mask(features, clip.n_frames, fps)
+    values["mutual_gaze_speaking"] = float(np.mean(~away[speaking])) if np.any(speaking) else overall
+    values["mutual_gaze_pausing"] = float(np.mean(~away[~speaking])) if np.any(~speaking) else overall
+
+    runs = _runs(away)
+    inner = [(s, e) for s, e in runs if s > 0 and e < clip.n_frames] or runs
+    spot = np.zeros_like(offset)
+    if runs:
+        centres = np.array([np.median(offset[s:e], axis=0) for s, e in runs])
+        for (s, e), centre in zip(runs, centres, strict=True):
+            spot[s:e] = centre
+        values["aversion_duration_s"] = float(np.mean([e - s for s, e in inner])) / fps
+        values["aversion_amplitude_deg"] = float(np.mean(np.linalg.norm(centres, axis=1)))
+        values["aversion_up_share"] = float(np.mean(centres[:, 0] > 0))
+        values["aversion_left_share"] = float(np.mean(centres[:, 1] > 0))
+
+    steps = np.linalg.norm(np.diff(gaze, axis=0), axis=1)
+    saccades = [(s, e) for s, e in _runs(steps > _SACCADE_STEP_DEG) if away[s] == away[e]]
+    if saccades:
+        amplitudes = [float(np.linalg.norm(gaze[e] - gaze[s])) for s, e in saccades]
+        values["saccade_rate_hz"] = len(saccades) / clip.duration
+        values["saccade_amplitude_deg"] = float(np.mean(amplitudes))
+
+    head = clip.head - clip.head.mean(axis=0)
+    basis = follow_basis(spot, fps)
+    mover = _head_mover(head[:, :2], basis, runs, fps)
+    values["head_mover"] = default.head_mover if mover is None else mover
+    basis = basis - basis.mean(axis=0)
+    rest = head.copy()
+    rest[:, :2] -= max(0.0, min(1.0, values["head_mover"])) * basis
+    values["head_pitch_deg"], values["head_yaw_deg"], values["head_roll_deg"] = (float(v) for v in rest.std(axis=0))
+
+    values.update(_blink_style(clip))
+    return PerformerStyle.from_dict(values, source=source).clamped()
+
+
+def _head_mover(head: NDArray[np.float64], basis: NDArray[np.float64], runs: list[tuple[int, int]], fps: float) -> float | None:
+    """Head share beyond the eye-only range: head change over each look-away start and end
+    regressed on the change the engine's head-follow model predicts for a share of 1.
+
+    Short windows around the shifts keep most of the slow speech-driven head motion out.
+    None when the looks away are too small to show the head's share.
+    """
+    n = head.shape[0]
+    settle = round(0.7 * fps)
+    edges = np.array([e for run in runs for e in run if e >= 1 and e + settle < n], dtype=np.int64)
+    if edges.size == 0:
+        return None
+    moved = head[edges + settle] - head[edges - 1]
+    predicted = basis[edges + settle] - basis[edges - 1]
+    energy = float(np.sum(predicted**2))
+    if energy < 1.0:
+        return None
+    return float(np.sum(moved * predicted) / energy)
+
+
+def _blink_style(clip: MotionClip) -> dict[str, float]:
+    """Rate, mean duration and partial share of the blinks of the more closed lid track."""
+    lid = np.max(clip.blinks, axis=1)
+    lid = np.clip(lid - np.percentile(lid, 20), 0.0, 1.0)
+    blinks = [(s, e) for s, e in _runs(lid > _BLINK_ONSET) if np.max(lid[s:e]) > 0.2]
+    if not blinks:
+        return {"blink_rate_per_min": 0.0}
+    # Each run covers the blink minus its near-zero tails; widen by a frame each side to get them.
+    peaks = np.array([np.max(lid[s:e]) for s, e in blinks])
+    areas = np.array([np.sum(lid[max(0, s - 1) : e + 1]) / clip.fps for s, e in blinks])
+    return {
+        "blink_rate_per_min": 60.0 * len(blinks) / clip.duration,
+        "blink_duration_s": float(np.mean(areas / (peaks * AREA_PER_DEPTH_SECOND))),
+        "partial_blink_share": float(np.mean(peaks < _FULL_BLINK)),
+    }
+
+
+def _speech_mask(features: SpeechFeatures | None, n: int, fps: float) -> NDArray[np.bool_]:
+    """Speech (True) per clip frame, taken from features at any frame rate; all True without them."""
+    if features is None:
+        return np.ones(n, dtype=bool)
+    index = np.minimum(np.floor(np.arange(n) / fps * features.fps + 1e-9).astype(np.int64), max(features.n_frames - 1, 0))
+    speech = np.asarray(features.speech, dtype=bool)
+    return speech[index] if speech.size else np.zeros(n, dtype=bool)
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, end) of each run of True, end exclusive."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))

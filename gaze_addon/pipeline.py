@@ -88,10 +88,11 @@ def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progr
     target = rig_mapping.resolve(settings, armature, scene)
     source = audio_source(settings, scene)
     try:
+        # Refuse overlong audio before decoding it (minutes of work for a 60-minute strip).
+        sound.check_length(sound.file_seconds(source.path), source.label, settings.max_minutes)
         signal = load_audio(source.path)
     finally:
         source.cleanup()
-    sound.check_length(signal.duration, source.label, settings.max_minutes)
     report(0.1)
     fps = sound.scene_fps(scene)
     gaze = look_at(settings, scene, target)

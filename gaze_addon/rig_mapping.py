@@ -151,7 +151,7 @@ def resolve(settings: Any, armature: Any, scene: Any) -> RigTarget:
     if armature is None:
         raise RigMappingError("No armature: select the character's armature or set 'Armature' in the Gaze panel.")
     if armature.type != "ARMATURE":
-        raise RigMappingError(f"'{armature.name}' is a {armature.type.lower()}, not an armature: select the character's armature.")
+        raise RigMappingError(f"'{armature.name}' is not an armature (its type is {armature.type}): select the character's armature.")
     check_editable(armature)
     preset = settings.rig_preset
     face = settings.face_mesh

@@ -99,11 +99,21 @@ def source_from_file(path: str, start_frame: float) -> AudioSource:
     return AudioSource(real, _label(real), start_frame)
 
 
-def check_length(seconds: float, label: str, limit_minutes: float = MAX_MINUTES) -> None:
-    if seconds > limit_minutes * 60.0:
+def file_seconds(path: str) -> float | None:
+    """Length of an audio file from its header, None where the header cannot be read (load_audio says why)."""
+    import soundfile
+
+    try:
+        return float(soundfile.info(path).duration)
+    except (RuntimeError, ValueError, TypeError, soundfile.LibsndfileError):
+        return None
+
+
+def check_length(seconds: float | None, label: str, limit_minutes: float = MAX_MINUTES) -> None:
+    if seconds is not None and seconds > limit_minutes * 60.0:
         raise AudioError(
             label,
-            f"is {seconds / 60.0:.1f} minutes long; the add-on handles up to {limit_minutes:g} minutes at once. "
+            f"{seconds / 60.0:.1f} minutes long; the add-on handles up to {limit_minutes:g} minutes at once. "
             "Cut the dialogue into scenes (one strip each), or raise 'Max minutes' in the Gaze panel.",
         )
 

@@ -95,40 +95,54 @@ def _window_autocorrelation() -> NDArray[np.float64]:
 
 def analyse_frames(frames: NDArray[np.floating], n_mels: int) -> tuple[FrameAnalysis, NDArray[np.float64]]:
     """Analyse (k, WINDOW) frames. Returns the analysis and the (k, n_mels) onset log-power."""
-    x = np.asarray(frames, dtype=np.float64)
-    peak = np.abs(x).max(axis=1) if len(x) else np.zeros(0)
-    x = x - x.mean(axis=1, keepdims=True)
-    window = _hann()
-    xw = x * window
-    spectrum = np.fft.rfft(xw, N_FFT, axis=1)
-    power = spectrum.real**2 + spectrum.imag**2
+    if len(frames) == 0:
+        empty, mel = np.zeros(0), np.zeros((0, n_mels))
+        return FrameAnalysis(logmel=mel, rms=empty, peak=empty, f0_hz=empty, strength=empty), mel
+    peak = np.abs(frames).max(axis=1).astype(np.float64)
+    x = np.array(frames, dtype=np.float64)
+    x -= x.mean(axis=1, keepdims=True)
+    x *= _hann()
+    spectrum = np.fft.rfft(x, N_FFT, axis=1)
+    power = np.abs(spectrum)  # faster than real**2 + imag**2
+    power *= power
+    window_energy = float(np.sum(_hann() ** 2))
+    # Parseval: the one-sided bin powers (inner bins counted twice) sum to N_FFT * sum(xw^2).
+    total = 2.0 * power.sum(axis=1) - power[:, 0] - power[:, -1]
+    rms = np.sqrt(total / (N_FFT * window_energy))
     # Scale so that the one-sided bin powers add up to the frame's (window-weighted) mean square.
-    scale = 1.0 / (N_FFT / 2 * float(np.sum(window**2)))
-    band_power = (power @ mel_filterbank(n_mels)) * scale
-    rms = np.sqrt(np.sum(xw * xw, axis=1) / float(np.sum(window**2)))
+    band_power = power @ mel_filterbank(n_mels)
+    band_power *= 1.0 / (N_FFT / 2 * window_energy)
     f0_hz, strength = _pitch(power)
     analysis = FrameAnalysis(logmel=np.log(band_power + LOGMEL_FLOOR), rms=rms, peak=peak, f0_hz=f0_hz, strength=strength)
     return analysis, np.log(band_power + ONSET_FLOOR)
 
 
+@lru_cache(maxsize=1)
+def _octave_bonus() -> NDArray[np.float64]:
+    """Score added to each integer-lag candidate: OCTAVE_COST per octave above F0_MIN."""
+    lags = np.arange(_LAG_MIN, _LAG_MAX + 1)
+    bonus = OCTAVE_COST * np.log2(_PITCH_RATE / lags / F0_MIN)
+    bonus.setflags(write=False)
+    return bonus
+
+
 def _pitch(power: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Best pitch candidate per frame: (f0 Hz, normalised autocorrelation at that lag)."""
-    n = power.shape[0]
-    if n == 0:
-        return np.zeros(0), np.zeros(0)
     ac = np.fft.irfft(power[:, :_PITCH_BINS], 2 * (_PITCH_BINS - 1), axis=1)[:, : _LAG_MAX + 2]
     energy = ac[:, :1]
     # Autocorrelation of the signal = that of the windowed frame / that of the window (Boersma).
     r = np.divide(ac, energy * _window_autocorrelation()[: _LAG_MAX + 2], out=np.zeros_like(ac), where=energy > 0)
-    left, mid, right = r[:, _LAG_MIN - 1 : _LAG_MAX], r[:, _LAG_MIN : _LAG_MAX + 1], r[:, _LAG_MIN + 1 : _LAG_MAX + 2]
-    is_peak = (mid > left) & (mid >= right)
-    curvature = left - 2.0 * mid + right
-    delta = np.clip(np.divide(0.5 * (left - right), curvature, out=np.zeros_like(mid), where=curvature < 0), -0.5, 0.5)
-    height = np.minimum(mid - 0.25 * (left - right) * delta, 1.0)
-    lag = np.arange(_LAG_MIN, _LAG_MAX + 1)[None, :] + delta
-    f0 = _PITCH_RATE / lag
-    score = np.where(is_peak & (f0 >= F0_MIN) & (f0 <= F0_MAX), height + OCTAVE_COST * np.log2(f0 / F0_MIN), -np.inf)
+    mid = r[:, _LAG_MIN : _LAG_MAX + 1]
+    is_peak = (mid > r[:, _LAG_MIN - 1 : _LAG_MAX]) & (mid >= r[:, _LAG_MIN + 1 : _LAG_MAX + 2])
+    score = np.where(is_peak, mid + _octave_bonus(), -np.inf)
     best = np.argmax(score, axis=1)
-    rows = np.arange(n)
+    rows = np.arange(len(r))
     found = np.isfinite(score[rows, best])
-    return np.where(found, f0[rows, best], 0.0), np.where(found, height[rows, best], 0.0)
+    # Parabolic interpolation around the chosen lag gives its sub-sample position and height.
+    lag = best + _LAG_MIN
+    left, centre, right = r[rows, lag - 1], r[rows, lag], r[rows, lag + 1]
+    curvature = left - 2.0 * centre + right
+    delta = np.clip(np.divide(0.5 * (left - right), curvature, out=np.zeros_like(centre), where=curvature < 0), -0.5, 0.5)
+    height = np.minimum(centre - 0.25 * (left - right) * delta, 1.0)
+    f0 = _PITCH_RATE / (lag + delta)
+    return np.where(found, f0, 0.0), np.where(found, height, 0.0)

@@ -123,6 +123,13 @@ def cmd_test(args: argparse.Namespace) -> int:
             bpy_python = ensure_blender_venv(version)
             if run([bpy_python, "-m", "pytest", "-q", blender_tests, *args.pytest_args], env=env, check=False) != 0:
                 failures.append(f"bpy {version}")
+        # Debian's Blender 3.4 binary: the legacy add-on and the `blender -b --python` path. Its system
+        # Python (3.11, like .venv) lacks numpy and the runtime's deps; GAZE_PYTHONPATH lends .venv's.
+        log("--- blender -b (Debian Blender 3.4)")
+        site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
+        background = ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", blender_tests / "run_background.py"]
+        if run(background, env={**env, "GAZE_PYTHONPATH": site.stdout.strip()}, check=False) != 0:
+            failures.append("blender 3.4 background")
     log(f"tests took {time.monotonic() - started:.0f} s")
     if failures:
         log(f"FAILED: {', '.join(failures)}")

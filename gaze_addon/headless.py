@@ -71,8 +71,9 @@ def _armature(name: str | None) -> object:
     armatures = [o for o in scene.objects if o.type == "ARMATURE"]
     if len(armatures) == 1:
         return armatures[0]
-    names = ", ".join(o.name for o in armatures) or "none"
-    raise GazeError(f"Name the armature with --armature (armatures in the scene: {names}).")
+    if not armatures:
+        raise GazeError(f"The scene '{scene.name}' has no armature: open the character's .blend (--blend, or the file before --python).")
+    raise GazeError(f"Several armatures ({', '.join(o.name for o in armatures)}): name one with --armature.")
 
 
 def _apply_args(settings: object, args: argparse.Namespace) -> None:

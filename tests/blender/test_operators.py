@@ -146,7 +146,7 @@ def test_renamed_bones_are_named_in_the_report(empty_file, speech):
     assert "no bone 'Missing'" in settings.status
     settings.right_eye_bone = "EyeBall_R"
     assert bpy.ops.gaze.generate() == {"FINISHED"}
-    assert obj.animation_data is not None and not bpy.data.actions.get("Gaze hello line") is None
+    assert obj.animation_data is not None and bpy.data.actions.get("Gaze hello line") is not None
 
 
 @pytest.mark.parametrize(("make", "bones"), [(rigify_rig, ("head", "eye.L", "eye.R")), (mixamo_rig, ("mixamorig:Head", "mixamorig:LeftEye", "mixamorig:RightEye"))])
@@ -176,7 +176,7 @@ def test_library_linked_rig_is_refused(empty_file, speech, tmp_path):
     library = tmp_path / "rig_library.blend"
     bpy.data.libraries.write(str(library), {bpy.data.objects["Linked"]})
     bpy.ops.wm.read_homefile(use_empty=True)
-    with bpy.data.libraries.load(str(library), link=True) as (source, dest):
+    with bpy.data.libraries.load(str(library), link=True) as (_source, dest):
         dest.objects = ["Linked"]
     obj = dest.objects[0]
     bpy.context.scene.collection.objects.link(obj)

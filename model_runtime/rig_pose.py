@@ -52,18 +52,22 @@ def _check_mode(mode: str) -> None:
         raise ValueError(f"unknown rotation mode {mode!r}; expected one of {list(ROTATION_MODES)}")
 
 
+def _conjugate(c: NDArray[np.float64], m: Matrices) -> Matrices:
+    """``c @ m @ c.T`` for a signed permutation ``c``: an index shuffle, far cheaper than stacked matmuls."""
+    index = np.argmax(np.abs(c), axis=1)
+    sign = c[np.arange(3), index]
+    out: Matrices = np.asarray(m)[..., index[:, None], index[None, :]] * (sign[:, None] * sign[None, :])
+    return out
+
+
 def to_armature(character: Matrices) -> Matrices:
     """Rotations (..., 3, 3) given in character coordinates, expressed in armature coordinates."""
-    c = CHARACTER_TO_ARMATURE
-    out: Matrices = c @ character @ c.T
-    return out
+    return _conjugate(CHARACTER_TO_ARMATURE, character)
 
 
 def to_character(armature: Matrices) -> Matrices:
     """Inverse of :func:`to_armature`."""
-    c = CHARACTER_TO_ARMATURE
-    out: Matrices = c.T @ armature @ c
-    return out
+    return _conjugate(CHARACTER_TO_ARMATURE.T, armature)
 
 
 def head_rotations(clip: MotionClip) -> Matrices:
@@ -82,14 +86,22 @@ def eye_rotations(pitch_deg: NDArray[np.float64], yaw_deg: NDArray[np.float64]) 
 def local_from_armature(rotations: Matrices, rest: NDArray[np.float64]) -> Matrices:
     """Pose-bone local rotations for armature-space rotations about the bone: ``B^T R B``."""
     b = _orthonormal(rest)
-    out: Matrices = b.T @ rotations @ b
-    return out
+    return _sandwich(b.T, rotations, b)
 
 
 def armature_from_local(local: Matrices, rest: NDArray[np.float64]) -> Matrices:
     """Inverse of :func:`local_from_armature`: ``B Q B^T``."""
     b = _orthonormal(rest)
-    out: Matrices = b @ local @ b.T
+    return _sandwich(b, local, b.T)
+
+
+def _sandwich(left: NDArray[np.float64], m: Matrices, right: NDArray[np.float64]) -> Matrices:
+    """``left @ m @ right`` for a stack ``m`` (n, 3, 3) and fixed 3x3 ``left``/``right``, as two large products."""
+    m = np.asarray(m, dtype=np.float64)
+    n = len(m)
+    m_right = (m.reshape(-1, 3) @ right).reshape(n, 3, 3)
+    # left @ X = (X^T @ left^T)^T, again one (3n x 3) product.
+    out: Matrices = np.swapaxes((np.swapaxes(m_right, 1, 2).reshape(-1, 3) @ left.T).reshape(n, 3, 3), 1, 2)
     return out
 
 

@@ -1,0 +1,114 @@
+"""Speed of the Blender add-on, inside Blender: prints figures, asserts nothing.
+
+    .venv-bpy-4.5/bin/python benchmarks/bench_addon.py        (or .venv-bpy-5.0, .venv-bpy-4.2)
+
+1. The Generate operator for 60 s of espeak-ng speech on a FLAME rig at 25 fps (target < 1 s),
+   with the time of its parts: decoding, generation, key writing.
+2. Writing 10 minutes of keys at 25 fps into a new action (target < 50 ms): three Euler bones
+   (the issue's 9 channels, 135,000 keys), and three quaternion bones plus two blink properties
+   (14 curves, 210,000 keys).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+import bpy  # noqa: E402
+import numpy as np  # noqa: E402
+
+import gaze_addon  # noqa: E402
+from gaze_addon import keyframes, rig_mapping  # noqa: E402
+from tests.blender.conftest import flame_rig  # noqa: E402
+from tests.conftest import random_clip  # noqa: E402
+
+LINE = (
+    "I told her we would meet at the station, but honestly I was not sure she would come. "
+    "The trains were late again, and everyone on the platform looked tired. "
+)
+
+
+def speech_minute(folder: Path) -> Path:
+    """About 60 s of speech: espeak-ng lines joined with sox, trimmed to exactly 60 s."""
+    parts = []
+    for i in range(7):
+        part = folder / f"part{i}.wav"
+        subprocess.run(["espeak-ng", "-s", "150", "-w", str(part), LINE], check=True, capture_output=True)
+        parts.append(str(part))
+    out = folder / "minute.wav"
+    subprocess.run(["sox", *parts, str(out), "trim", "0", "60"], check=True)
+    return out
+
+
+def fresh_rig(rotation_mode: str = "QUATERNION") -> object:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = 25, 1.0
+    return flame_rig(rotation_mode=rotation_mode)
+
+
+def bench_generate(audio: Path, runs: int = 3) -> None:
+    from model_runtime.audio import load_audio
+    from model_runtime.generate import generate
+
+    times = []
+    for _ in range(runs):
+        obj = fresh_rig()
+        settings = bpy.context.scene.gaze
+        settings.armature, settings.audio_source, settings.audio_file = obj, "FILE", str(audio)
+        started = time.perf_counter()
+        assert bpy.ops.gaze.generate() == {"FINISHED"}
+        times.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    signal = load_audio(audio)
+    decode = time.perf_counter() - started
+    started = time.perf_counter()
+    clip = generate(signal, 25.0)
+    gen = time.perf_counter() - started
+    print(f"Generate operator, {signal.duration:.1f} s of speech at 25 fps on bpy {bpy.app.version_string}:")
+    print(f"  total {statistics.median(times) * 1000:.0f} ms (median of {runs}; runs {', '.join(f'{t * 1000:.0f}' for t in times)} ms; target < 1000 ms)")
+    print(f"  parts: decode {decode * 1000:.0f} ms, generate (features + engine) {gen * 1000:.0f} ms, {clip.n_frames} frames")
+
+
+def bench_write(rotation_mode: str, blinks: str, runs: int = 5) -> None:
+    from gaze_addon import compat
+
+    clip = random_clip(fps=25.0, seconds=600.0)
+    frames = 1.0 + np.arange(clip.n_frames)
+    keys_only, total = [], []
+    keys, curves = 0, []
+    for _ in range(runs):
+        obj = fresh_rig(rotation_mode)
+        settings = bpy.context.scene.gaze
+        settings.armature, settings.blink_target = obj, blinks
+        target = rig_mapping.resolve(settings, obj, bpy.context.scene)
+        curves = keyframes.armature_curves(target, clip)
+        action, slot = compat.new_action("Gaze keys only", "OBJECT")
+        started = time.perf_counter()
+        keys = keyframes.write_curves(action, slot, frames, curves)
+        keys_only.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        keyframes.write_clip(target, clip, start_frame=1, name="Gaze bench")
+        total.append(time.perf_counter() - started)
+    print(f"Writing 10 min at 25 fps, {rotation_mode} bones, blinks {blinks.lower()}: {keys} keys in {len(curves)} curves")
+    print(f"  keys into a new action: {statistics.median(keys_only) * 1000:.1f} ms (median of {runs}, min {min(keys_only) * 1000:.1f}; target < 50 ms)")
+    print(f"  whole write_clip (rotation arithmetic, action, stash): {statistics.median(total) * 1000:.1f} ms")
+
+
+def main() -> None:
+    gaze_addon.register()
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = speech_minute(Path(tmp))
+        bench_generate(audio)
+    bench_write("XYZ", "NONE")  # the issue's 9 channels: 135,000 keys
+    bench_write("QUATERNION", "PROPERTY")  # 14 curves: 210,000 keys
+
+
+if __name__ == "__main__":
+    main()

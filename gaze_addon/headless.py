@@ -97,6 +97,10 @@ def _apply_args(settings: object, args: argparse.Namespace) -> None:
             raise GazeError(f"--style {style}: no such file (expected a take .csv/.npz/.npy or a STYLE.json).")
         s.style_source, s.style_take = "TAKE", str(Path(style).resolve())  # type: ignore[attr-defined]
     else:
+        from model_runtime.performer.presets import PRESET_NAMES
+
+        if style not in PRESET_NAMES:
+            raise GazeError(f"--style {style}: not a preset ({', '.join(PRESET_NAMES)}) and not a file path.")
         s.style_source, s.style_preset = "PRESET", style  # type: ignore[attr-defined]
 
 

@@ -63,8 +63,6 @@ def style_value(settings: Any, scene: Any, target: rig_mapping.RigTarget) -> Any
     import bpy
 
     if settings.style_source == "PRESET":
-        if not settings.style_preset:
-            raise GazeError("Style is 'Preset' but no preset name is set in the Gaze panel.")
         return settings.style_preset
     if settings.style_source == "TAKE":
         path = bpy.path.abspath(settings.style_take)

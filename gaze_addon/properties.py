@@ -4,6 +4,8 @@
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
+from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES, preset_description
+
 from .rig_mapping import PRESET_LABELS
 from .sound import MAX_MINUTES
 
@@ -38,7 +40,9 @@ class GazeSettings(bpy.types.PropertyGroup):
         ],
         default="DEFAULT",
     )
-    style_preset: StringProperty(name="Preset", description="Name of a style preset")  # type: ignore[valid-type]
+    style_preset: EnumProperty(  # type: ignore[valid-type]
+        name="Preset", items=[(n, n.replace("_", " ").title(), preset_description(n)) for n in PRESET_NAMES], default=DEFAULT_PRESET
+    )
     style_take: StringProperty(name="Take", subtype="FILE_PATH")  # type: ignore[valid-type]
     style_action: PointerProperty(name="Action", type=bpy.types.Action)  # type: ignore[valid-type]
     # Engine and animator controls

@@ -60,6 +60,24 @@ def test_bad_arguments_and_inputs_exit_non_zero_with_the_reason(scene_file, tmp_
     assert headless.main(["--blend", str(tmp_path / "missing.blend")]) == 1
 
 
+def test_preset_style_and_preview_still(scene_file, speech, tmp_path, capsys):
+    from model_runtime.performer.presets import PRESET_NAMES
+
+    bpy.ops.wm.open_mainfile(filepath=str(scene_file))
+    camera = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    bpy.context.scene.collection.objects.link(camera)
+    camera.location = (0.0, -2.0, 1.6)
+    bpy.context.scene.camera = camera
+    with_camera = tmp_path / "with camera.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(with_camera))
+    preset = PRESET_NAMES[-1]
+    code = headless.main(["--blend", str(with_camera), "--audio", str(speech), "--style", preset, "--preview", str(tmp_path / "stills")])
+    assert code == 0, capsys.readouterr()
+    assert (tmp_path / "stills" / "hello line.png").stat().st_size > 0
+    assert headless.main(["--blend", str(scene_file), "--audio", str(speech), "--style", "no_such_style"]) == 1
+    assert "not a preset" in capsys.readouterr().err
+
+
 def test_scene_sound_strip_is_used_without_audio_argument(empty_file, speech, tmp_path, capsys):
     if not compat.has_audio():
         pytest.skip(f"bpy {bpy.app.version_string} has no audaspace: sound strips cannot be made (the PyPI 4.2 wheel)")

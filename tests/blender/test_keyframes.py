@@ -165,6 +165,8 @@ def test_arkit_shape_keys_drive_eyes_and_blinks_with_the_right_sides(empty_file)
     assert keys["eyeBlinkLeft"].value == pytest.approx(1.0, abs=1e-3) and keys["eyeBlinkRight"].value == 0.0
     assert keys["jawOpen"].value == jaw  # keys the mapping does not name are left alone
     assert face.data.shape_keys.animation_data.action.name == "Gaze test (face)"
+    assert sorted(keyframes.remove_generated([obj, face.data.shape_keys])) == ["Gaze test", "Gaze test (face)"]
+    assert face.data.shape_keys.animation_data.action is None and not bpy.data.actions
 
 
 def test_blinks_on_eyelid_bones_and_on_custom_properties(empty_file):

@@ -1,0 +1,173 @@
+"""The learned engine: speech -> style vector -> streamed generator -> controls -> blinks -> clip.
+
+The generator runs at the model's own frame rate (25 fps for the shipped model) on audio features
+computed at that rate; the finished clip is resampled to the rate asked for (saccades stay sharp and
+blinks keep their depth, see :meth:`MotionClip.resample`).
+
+Style (``style`` argument, any form :func:`model_runtime.generate.generate` accepts):
+  None, a preset name        the preset's style vector stored in the model file
+  a take (path or clip)      the style encoder on the take (short takes: see :mod:`.style`)
+  a PerformerStyle or JSON   the style encoder on the procedural performer's rendering of that
+                             style on this very speech (the first 30 s)
+Blink parameters (rate, length, partial share) always come from the performer style the same input
+resolves to (estimated from a take), and blinks come from the performer's blink sampler, pulled
+onto the generated large gaze shifts and the speech pauses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.audio.types import SpeechFeatures
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS, EYE_LIMIT_DEG, HEAD_LIMIT_DEG, angles_from_direction, direction_from_angles, head_matrix
+from model_runtime.learned.features import audio_matrix
+from model_runtime.learned.models import LearnedModels, shipped_models
+from model_runtime.learned.streaming import generate_frames
+from model_runtime.learned.style import StyleVector, default_style, encode_motion, style_from_preset, style_from_take
+
+if TYPE_CHECKING:
+    from model_runtime.generate import AudioInput, Controls, Progress, StyleInput
+    from model_runtime.performer.style import PerformerStyle
+
+_RENDER_SECONDS = 30.0
+_TAKE_SUFFIXES = (".npz", ".npy", ".csv", ".txt")
+
+
+def _head_first(features: SpeechFeatures, frames: int) -> SpeechFeatures:
+    """The first ``frames`` frames of ``features`` (utterances kept as they are; only frames matter here)."""
+    return replace(features, f0_hz=features.f0_hz[:frames], voiced=features.voiced[:frames], rms=features.rms[:frames],
+                   onset=features.onset[:frames], logmel=features.logmel[:frames], speech=features.speech[:frames])
+
+
+def style_from_performer(models: LearnedModels, performer: PerformerStyle, features: SpeechFeatures, source: str) -> StyleVector:
+    """Encode the procedural performer's rendering of ``performer`` on (the start of) this speech."""
+    from model_runtime.performer.engine import perform
+
+    config = models.config
+    window = config.style_window
+    frames = max(window, min(features.n_frames, round(_RENDER_SECONDS * config.fps)))
+    if features.n_frames < frames:
+        # Speech shorter than one window: render over the speech looped, as a short take is.
+        reps = -(-frames // max(1, features.n_frames))
+        features = replace(features, f0_hz=np.tile(features.f0_hz, reps), voiced=np.tile(features.voiced, reps), rms=np.tile(features.rms, reps),
+                           onset=np.tile(features.onset, reps), logmel=np.tile(features.logmel, (reps, 1)), speech=np.tile(features.speech, reps))
+    rendered = perform(_head_first(features, frames), performer, seed=0)
+    angles = rendered.data[:, [CHANNELS.index(n) for n in ANGLE_CHANNELS]].astype(np.float32)
+    starts = np.arange(0, angles.shape[0] - window + 1, window // 2)
+    vectors = encode_motion(models.style_encoder, np.stack([angles[s : s + window] for s in starts]))
+    mean = vectors.mean(axis=0)
+    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source)
+
+
+def resolve_style_vector(models: LearnedModels, style: StyleInput, features: SpeechFeatures) -> StyleVector:
+    """The style vector for any style input :func:`model_runtime.generate.generate` accepts."""
+    from model_runtime.generate import resolve_style
+    from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES
+    from model_runtime.performer.style import PerformerStyle
+    from model_runtime.takes import load_take
+
+    encoder = models.style_encoder
+    name = DEFAULT_PRESET if style is None else style if isinstance(style, str) and style in PRESET_NAMES else None
+    if name is not None:
+        if name in encoder.config.presets:
+            return style_from_preset(encoder, name)
+        return style_from_performer(models, resolve_style(name), features, f"preset {name}")
+    if isinstance(style, MotionClip):
+        return style_from_take(encoder, style)
+    if isinstance(style, PerformerStyle):
+        return style_from_performer(models, style.clamped(), features, "performer style")
+    if isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES:
+        return style_from_take(encoder, load_take(style), source=str(style))
+    if isinstance(style, (str, Path)):
+        return style_from_performer(models, resolve_style(style), features, str(style))
+    return default_style(encoder)
+
+
+def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Head (frames, 3) and both eyes (frames, 2) after the animator's controls.
+
+    The generated gaze is turned into a world direction (head rotation applied to the mean of the
+    two eyes), scaled by ``gaze_intensity`` and moved onto the listener's direction; the head is
+    scaled by ``head_intensity`` and turned part-way towards the listener as the performer does; then each eye is aimed at that world point from its own centre
+    (the performer's :func:`eyes_on_target`: vestibulo-ocular counter-rotation and vergence).
+    """
+    from model_runtime.performer.engine import eyes_on_target
+    from model_runtime.performer.head import facing
+
+    head = angles[:, 0:3]
+    eye = direction_from_angles(angles[:, 3], angles[:, 4]) + direction_from_angles(angles[:, 5], angles[:, 6])
+    world = np.einsum("nij,nj->ni", head_matrix(head[:, 0], head[:, 1], head[:, 2]), eye)
+    pitch, yaw = angles_from_direction(world)
+    look_at = np.array([controls.look_at_pitch_deg, controls.look_at_yaw_deg])
+    world_gaze = look_at + np.column_stack([pitch, yaw]) * controls.gaze_intensity
+    head = head * controls.head_intensity
+    head[:, :2] += facing(look_at) * min(1.0, controls.head_intensity)
+    head = np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG)
+    left, right = eyes_on_target(head, world_gaze, max(0.15, controls.look_at_distance_m))
+    return head, np.clip(left, -EYE_LIMIT_DEG, EYE_LIMIT_DEG), np.clip(right, -EYE_LIMIT_DEG, EYE_LIMIT_DEG)
+
+
+def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """(k, 2): time (s) and amplitude (deg) of each gaze shift in the world, for the blink sampler."""
+    from model_runtime.evaluation.events import detect_saccades
+
+    eye = direction_from_angles(left[:, 0], left[:, 1]) + direction_from_angles(right[:, 0], right[:, 1])
+    world = np.einsum("nij,nj->ni", head_matrix(head[:, 0], head[:, 1], head[:, 2]), eye)
+    world /= np.linalg.norm(world, axis=1, keepdims=True)
+    return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
+
+
+def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, progress: Progress | None = None,
+                     models: LearnedModels | None = None, temperature: float = 1.0) -> MotionClip:
+    """A clip at ``features.fps`` (features must be at the model's rate; see :func:`features_for_model`)."""
+    from model_runtime.generate import resolve_style
+
+    models = models or shipped_models()
+    report = progress or (lambda fraction: None)
+    config = models.config
+    if abs(features.fps - config.fps) > 1e-6:
+        raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
+    vector = resolve_style_vector(models, style, features)
+    report(0.2)
+    angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature).astype(np.float64)
+    report(0.7)
+    head, left, right = apply_controls(angles, controls)
+    blink_style = resolve_style(style)
+    from model_runtime.performer.blinks import sample_blinks
+
+    # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.
+    blink_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0xB1]))
+    blinks = sample_blinks(features, config.fps, blink_style, blink_rng, gaze_shifts=gaze_shifts(head, left, right, config.fps),
+                           rate_per_min=controls.blink_rate_per_min)
+    report(1.0)
+    data = np.column_stack([head, left, right, blinks]) if features.n_frames else np.zeros((0, len(CHANNELS)))
+    meta = {"made_by": "learned", "engine": "learned", "seed": str(seed), "style": vector.source,
+            "model_version": config.trained.get("version", "")}
+    if vector.note:
+        meta["style_note"] = vector.note
+    return MotionClip(fps=config.fps, data=np.nan_to_num(data), meta=meta)
+
+
+def learned_engine(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+    """The engine :func:`model_runtime.generate.generate` calls for ``engine="learned"``: features at
+    the model's rate (recomputed from audio, or resampled when features at another rate are given),
+    generation, then the clip resampled to ``fps``."""
+    from model_runtime.generate import speech_features
+    from model_runtime.learned.features import resample_features
+
+    models = shipped_models()
+    model_fps = models.config.fps
+    if isinstance(audio, SpeechFeatures):
+        features = resample_features(audio, model_fps)
+    else:
+        features = speech_features(audio, model_fps)
+    report = progress or (lambda fraction: None)
+    report(0.2)
+    clip = generate_learned(features, style, seed, controls, lambda fraction: report(0.2 + 0.8 * fraction), models=models)
+    return clip.resample(fps)

@@ -1,0 +1,142 @@
+"""What every exported network carries in its ONNX metadata, and the checks on it.
+
+Each model file holds string key/value pairs (``metadata_props``): :data:`FORMAT_KEY` names the
+format, :data:`VERSION_KEY` its version (a runtime reads only files of its own major version),
+:data:`ROLE_KEY` which network it is, and :data:`CONFIG_KEY` a JSON object with everything the
+runtime needs to feed it: frame rate, audio feature names, channel names, window sizes, style and
+latent dimensions, and the style vectors of the shipped presets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from model_runtime.conventions import ANGLE_CHANNELS
+from model_runtime.errors import GazeError
+
+FORMAT = "gaze-motion-learned"
+FORMAT_VERSION = "1.0"
+FORMAT_KEY = "gaze.format"
+VERSION_KEY = "gaze.format_version"
+ROLE_KEY = "gaze.role"
+CONFIG_KEY = "gaze.config"
+
+Role = Literal["generator", "style_encoder"]
+
+
+class ModelFileError(GazeError):
+    """A model file is missing, not ONNX, or carries metadata this runtime cannot use."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The shape of the learned engine, shared by both networks and stored in each file.
+
+    fps              frame rate the networks run at (frames per second)
+    audio_features   names of the per-frame audio feature columns (:mod:`.features`)
+    channels         names of the motion channels the networks read and write (degrees)
+    chunk            N: frames the generator predicts per call
+    lookahead        L: audio frames after the chunk it may see; its audio window is M = N + L
+    latent_dim       size of the per-chunk latent sampled from N(0, I) at inference
+    hidden, layers   LSTM size
+    style_window     frames of motion the style encoder reads (default 4 s)
+    style_dim        size of the (unit-length) style vector
+    presets          style vectors of the shipped presets, by preset name
+    default_style    the style vector used when no style is given
+    trained          free-form facts about the training run (data, steps), for the model card
+    """
+
+    fps: float = 25.0
+    audio_features: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ANGLE_CHANNELS
+    chunk: int = 10
+    lookahead: int = 4
+    latent_dim: int = 8
+    hidden: int = 128
+    layers: int = 2
+    style_window: int = 100
+    style_dim: int = 64
+    presets: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    default_style: tuple[float, ...] = ()
+    trained: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def audio_window(self) -> int:
+        """M: audio frames the generator reads per call."""
+        return self.chunk + self.lookahead
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "fps": self.fps,
+            "audio_features": list(self.audio_features),
+            "channels": list(self.channels),
+            "chunk": self.chunk,
+            "lookahead": self.lookahead,
+            "audio_window": self.audio_window,
+            "latent_dim": self.latent_dim,
+            "hidden": self.hidden,
+            "layers": self.layers,
+            "style_window": self.style_window,
+            "style_dim": self.style_dim,
+            "presets": {name: list(vector) for name, vector in self.presets.items()},
+            "default_style": list(self.default_style),
+            "trained": dict(self.trained),
+        }
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str, path: str | Path) -> ModelConfig:
+        try:
+            data = json.loads(text)
+            return cls(
+                fps=float(data["fps"]),
+                audio_features=tuple(str(n) for n in data["audio_features"]),
+                channels=tuple(str(n) for n in data["channels"]),
+                chunk=int(data["chunk"]),
+                lookahead=int(data["lookahead"]),
+                latent_dim=int(data["latent_dim"]),
+                hidden=int(data["hidden"]),
+                layers=int(data["layers"]),
+                style_window=int(data["style_window"]),
+                style_dim=int(data["style_dim"]),
+                presets={str(k): tuple(float(x) for x in v) for k, v in data.get("presets", {}).items()},
+                default_style=tuple(float(x) for x in data.get("default_style", [])),
+                trained={str(k): str(v) for k, v in data.get("trained", {}).items()},
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelFileError(path, f"metadata {CONFIG_KEY!r} is not a valid model configuration ({exc})") from None
+
+
+def metadata_props(role: Role, config: ModelConfig) -> dict[str, str]:
+    """The key/value pairs an exporter writes into a model file."""
+    return {FORMAT_KEY: FORMAT, VERSION_KEY: FORMAT_VERSION, ROLE_KEY: role, CONFIG_KEY: config.to_json()}
+
+
+def check_metadata(props: dict[str, str], role: Role, path: str | Path) -> ModelConfig:
+    """The configuration in ``props`` if they describe a ``role`` network this runtime can run."""
+    if props.get(FORMAT_KEY) != FORMAT:
+        found = props.get(FORMAT_KEY)
+        raise ModelFileError(
+            path,
+            f"is an ONNX model but not one of this product's ({FORMAT_KEY} is {found!r}, expected {FORMAT!r}); "
+            "use the shipped models or train new ones with `python build.py train`",
+        )
+    version = props.get(VERSION_KEY, "")
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise ModelFileError(path, f"model format version {version!r} cannot be read by this runtime (it reads {FORMAT_VERSION.split('.')[0]}.x)")
+    if props.get(ROLE_KEY) != role:
+        raise ModelFileError(path, f"is a {props.get(ROLE_KEY)!r} model, expected a {role!r} model")
+    if CONFIG_KEY not in props:
+        raise ModelFileError(path, f"metadata {CONFIG_KEY!r} is missing")
+    config = ModelConfig.from_json(props[CONFIG_KEY], path)
+    if config.channels != ANGLE_CHANNELS:
+        raise ModelFileError(path, f"model channels {list(config.channels)} differ from this runtime's {list(ANGLE_CHANNELS)}")
+    return config

@@ -1,0 +1,109 @@
+"""Measurements for the model card, taken through the shipped runtime (ONNX + numpy), never torch.
+
+Held-out test set: takes whose speaker *and* performer no training take has. For each test
+performer with two takes, take A is the style reference and take B the target: the engine
+generates motion for B's speech in A's style, and B's own motion is the ground truth.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.clip import MotionClip
+from model_runtime.evaluation import evaluate, out_of_range
+from model_runtime.evaluation.motion_metrics import diversity
+from model_runtime.generate import Controls
+from model_runtime.learned.engine import generate_learned
+from model_runtime.learned.models import LearnedModels
+from model_runtime.learned.style import encode_motion, style_from_take
+from model_runtime.training.corpus import Take
+
+TRANSFER_STATISTICS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min")
+Results = dict[str, float | str]
+
+
+def _pairs(takes: list[Take], window: int, count: int) -> list[tuple[Take, Take]]:
+    """(reference, target) per performer: the two longest takes, both at least one style window long."""
+    groups: dict[str, list[Take]] = defaultdict(list)
+    for take in takes:
+        if take.n_frames >= window:
+            groups[take.performer].append(take)
+    pairs = []
+    for performer in sorted(groups):
+        group = sorted(groups[performer], key=lambda t: -t.n_frames)
+        if len(group) >= 2:
+            pairs.append((group[0], group[1]))
+    return pairs[:count]
+
+
+def _float(metrics: dict[str, object], key: str) -> float:
+    value = metrics.get(key, float("nan"))
+    return float(value) if isinstance(value, (int, float)) else float("nan")
+
+
+def _top1(queries: NDArray[np.float32], gallery: NDArray[np.float32]) -> float:
+    return float(np.mean(np.argmax(queries @ gallery.T, axis=1) == np.arange(len(queries))))
+
+
+def _correlation(a: list[float], b: list[float]) -> float:
+    x, y = np.asarray(a), np.asarray(b)
+    keep = np.isfinite(x) & np.isfinite(y)
+    if keep.sum() < 3 or np.std(x[keep]) == 0 or np.std(y[keep]) == 0:
+        return float("nan")
+    return float(np.corrcoef(x[keep], y[keep])[0, 1])
+
+
+def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seeds: int = 5, progress: Callable[[str], None] = print) -> Results:
+    config = models.config
+    fps = config.fps
+    test = [t for t in takes if t.split == "test"]
+    pairs = _pairs(test, config.style_window, performers)
+    if len(pairs) < 2:
+        raise ValueError(f"the test split has only {len(pairs)} performers with two takes; cannot measure")
+    results: Results = {"test_performers": float(len(pairs)), "test_speakers": float(len({t.speaker for p in pairs for t in p}))}
+
+    # Style encoder retrieval from single windows of the target take against each reference take.
+    window = config.style_window
+    gallery = np.stack([style_from_take(models.style_encoder, ref.clip(fps)).vector for ref, _ in pairs])
+    queries = encode_motion(models.style_encoder, np.stack([tgt.motion[:window] for _, tgt in pairs]))
+    results["retrieval_top1_single_window"] = _top1(queries, gallery)
+
+    generated: list[MotionClip] = []
+    per_pair: dict[str, list[float]] = defaultdict(list)
+    for ref, tgt in pairs:
+        clip = generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models)
+        generated.append(clip)
+        metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps))
+        truth = evaluate(tgt.clip(fps), tgt.features)
+        reference_stats = evaluate(ref.clip(fps), ref.features)
+        for key in ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas"):
+            per_pair[key].append(_float(metrics, key))
+        for key in ("fixation_ratio", "comp_score", "l1div"):
+            per_pair["truth_" + key].append(_float(truth, key))
+        per_pair["out_of_range"].append(float(len(out_of_range(metrics))))
+        for key in TRANSFER_STATISTICS:
+            per_pair["gen_" + key].append(_float(metrics, key))
+            per_pair["ref_" + key].append(_float(reference_stats, key))
+    for key in ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas", "out_of_range"):
+        results[key] = float(np.nanmean(per_pair[key]))
+    for key in ("fixation_ratio", "comp_score", "l1div"):
+        results["reference_" + key] = float(np.nanmean(per_pair["truth_" + key]))
+    for key in TRANSFER_STATISTICS:
+        results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key], per_pair["ref_" + key])
+    generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated])
+    results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
+    progress(f"measure: {len(pairs)} held-out performers, sim {results['sim_score']:.3f}, retrieval {results['retrieval_top1_single_window']:.2f}")
+
+    # Diversity: several seeds, same audio and style, for the first few pairs.
+    diversities, l1divs = [], []
+    for ref, tgt in pairs[:5]:
+        clips = [generate_learned(tgt.features, ref.clip(fps), seed=s, controls=Controls(), models=models) for s in range(seeds)]
+        diversities.append(diversity(clips))
+        l1divs.append(float(np.mean([_float(evaluate(c, tgt.features), "l1div") for c in clips])))
+    results["diversity_deg"] = float(np.mean(diversities))
+    results["l1div_seeds_deg"] = float(np.mean(l1divs))
+    return results

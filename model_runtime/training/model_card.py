@@ -1,0 +1,102 @@
+"""Write docs/model_card.md from a training run's configuration and measurements."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from model_runtime.learned.metadata import ModelConfig
+
+# The issue's acceptance bars, checked against the measurements in the card.
+BARS: tuple[tuple[str, str, str], ...] = (
+    ("fixation ratio vs reference takes", "abs(fixation_ratio - reference_fixation_ratio)", "<= 0.03"),
+    ("compensation score vs reference takes", "abs(comp_score - reference_comp_score)", "<= 0.03"),
+    ("similarity score", "sim_score", ">= 0.92"),
+    ("style encoder retrieval, single windows", "retrieval_top1_single_window", ">= 0.90"),
+    ("style retrieval from generated motion", "retrieval_top1_generated", ">= 0.80"),
+    ("diversity across 5 seeds (deg)", "diversity_deg", "> 0"),
+)
+
+
+def _value(results: dict[str, float | str], expression: str) -> float:
+    if expression.startswith("abs("):
+        a, b = expression[4:-1].split(" - ")
+        return abs(float(results[a]) - float(results[b]))
+    return float(results[expression])
+
+
+def _passes(value: float, bar: str) -> bool:
+    op, number = bar.split()
+    limit = float(number)
+    return math.isfinite(value) and {"<=": value <= limit, ">=": value >= limit, ">": value > limit}[op]
+
+
+def _fmt(value: float | str) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def write_model_card(path: Path, config: ModelConfig, results: dict[str, float | str], settings: dict[str, object]) -> None:
+    lines = [
+        "# Model card: learned gaze and head engine",
+        "",
+        "Written by `python build.py train` (model_runtime/training/model_card.py); every number below",
+        "was measured by that run on the held-out test split through the shipped ONNX runtime.",
+        "",
+        "## Model",
+        f"- Version {config.trained.get('version', '?')}; ONNX files `assets/models/gaze_generator.onnx` and "
+        f"`assets/models/style_encoder.onnx` ({float(results.get('model_bytes', 0.0)) / 1e6:.2f} MB together).",
+        f"- Style encoder: Transformer encoder (2 layers, 4 heads) over {config.style_window} frames "
+        f"({config.style_window / config.fps:.1f} s) of the 7 angle channels and their velocities -> {config.style_dim}-d unit vector, "
+        "pretrained alone with NT-Xent (SimCLR); positives are two windows of one performer (two of its takes on different speech when it has them).",
+        f"- Generator: {config.layers}-layer LSTM ({config.hidden} units) with learnable initial states h0, c0; per frame: "
+        f"projected audio ({len(config.audio_features)} features: 40 log-mel bands, pitch, voicing, loudness, onset, speech flag; "
+        f"a convolution sees {config.lookahead} frames ahead), projected previous motion, the style vector and a {config.latent_dim}-d latent. "
+        f"One call predicts N = {config.chunk} frames from an audio window of M = {config.audio_window} frames and carries (h, c) on.",
+        "- Stochastic part: a conditional VAE; the latent is inferred from the true chunk in training and drawn from N(0, I) at "
+        "inference, one draw per chunk from the seed.",
+        f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
+        "pulled onto generated gaze shifts and speech pauses.",
+        "",
+        "## Data",
+        "- Synthetic corpus: the procedural performer (model_runtime/performer) animating the speech clips of "
+        "`shared/data/speech` (public-domain and CC-licensed recordings; attribution per clip in its MANIFEST.csv), "
+        "augmented in pitch, tempo (SoX), noise and level, under sampled performer styles (one style = one performer).",
+        f"- Takes: {config.trained.get('takes', '?')}; performers {config.trained.get('performers', '?')}; speakers {config.trained.get('speakers', '?')}.",
+        "- Splits by speaker and by performer (hash of the name): test takes have speakers and performers no training take has.",
+        f"- Real takes manifest: {settings.get('manifest', 'none')}.",
+        "- Limitation: the motion is the performer's, so the model learns (and is measured against) the procedural model's "
+        "behaviour, not human capture; the papers' datasets are not available here.",
+        "",
+        "## Training settings",
+        "```json",
+        json.dumps(settings, indent=2, default=str),
+        "```",
+        "",
+        "## Measured (held-out speakers and performers)",
+        "",
+        "| bar | measured | target | met |",
+        "|---|---|---|---|",
+    ]
+    for label, expression, bar in BARS:
+        try:
+            value = _value(results, expression)
+        except (KeyError, ValueError):
+            value = float("nan")
+        lines.append(f"| {label} | {value:.4g} | {bar} | {'yes' if _passes(value, bar) else 'no'} |")
+    lines += ["", "All measurements:", "", "| key | value |", "|---|---|"]
+    lines += [f"| {key} | {_fmt(value)} |" for key, value in sorted(results.items())]
+    lines += [
+        "",
+        "Style transfer: `style_transfer_r_*` is the Pearson correlation, over the test performers, between a statistic of "
+        "the generated motion and the same statistic of the reference take (target r >= 0.9).",
+        "`out_of_range` is the mean number of statistics outside the human ranges of shared/REFERENCES.md per generated clip.",
+        "",
+        "## Machine",
+        f"{results.get('machine', '?')}; corpus {_fmt(results.get('corpus_s', float('nan')))} s, style encoder "
+        f"{_fmt(results.get('style_training_s', float('nan')))} s, generator {_fmt(results.get('generator_training_s', float('nan')))} s, "
+        f"total {_fmt(results.get('total_s', float('nan')))} s.",
+        "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")

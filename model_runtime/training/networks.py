@@ -1,0 +1,131 @@
+"""The two networks of the learned engine (after StyGazeTalk, see docs/model_card.md).
+
+StyleEncoder   a Transformer encoder over a window of motion -> a unit-length style vector.
+Generator      a multi-layer LSTM with learnable initial states (h0, c0). Per frame its input is
+               projected audio, projected previous motion, the style vector and a per-chunk latent
+               z; one call predicts the next N frames from an audio window of M = N + L frames.
+               z ~ N(0, I) at inference is what makes seeds differ; during training a posterior
+               network infers z from the true chunk (a conditional VAE, as TalkingEyes does for the
+               head), so the decoder learns sharp saccades instead of their blurred average.
+
+Both take and return degrees; normalisation statistics live inside them as buffers so the ONNX
+graphs are self-contained.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from model_runtime.learned.metadata import ModelConfig
+
+
+class _Normaliser(nn.Module):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(size))
+        self.register_buffer("std", torch.ones(size))
+
+    def set(self, mean: Tensor, std: Tensor) -> None:
+        self.mean.copy_(mean)
+        self.std.copy_(torch.clamp(std, min=1e-3))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x - self.mean) / self.std
+
+    def inverse(self, x: Tensor) -> Tensor:
+        return x * self.std + self.mean
+
+
+class _EncoderLayer(nn.Module):
+    """Pre-norm self-attention + feed-forward, written out so it exports to plain ONNX ops."""
+
+    def __init__(self, dim: int, heads: int, ff: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(dim)
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+        self.norm2 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(nn.Linear(dim, ff), nn.GELU(), nn.Linear(ff, dim))
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attention = torch.softmax(q @ k.transpose(-1, -2) / (d // self.heads) ** 0.5, dim=-1)
+        x = x + self.out((attention @ v).transpose(1, 2).reshape(b, t, d))
+        return x + self.ff(self.norm2(x))
+
+
+class StyleEncoder(nn.Module):
+    """(batch, style_window, channels) degrees -> (batch, style_dim) unit vectors."""
+
+    def __init__(self, config: ModelConfig, layers: int = 2, heads: int = 4) -> None:
+        super().__init__()
+        channels = len(config.channels)
+        dim = config.style_dim
+        self.motion_norm = _Normaliser(channels)
+        self.velocity_norm = _Normaliser(channels)
+        self.embed = nn.Linear(2 * channels, dim)
+        self.position = nn.Parameter(torch.randn(config.style_window, dim) * 0.02)
+        self.layers = nn.ModuleList(_EncoderLayer(dim, heads, 2 * dim) for _ in range(layers))
+        self.norm = nn.LayerNorm(dim)
+        self.project = nn.Linear(dim, dim)
+
+    def forward(self, motion: Tensor) -> Tensor:
+        velocity = torch.cat([torch.zeros_like(motion[:, :1]), motion[:, 1:] - motion[:, :-1]], dim=1)
+        x = self.embed(torch.cat([self.motion_norm(motion), self.velocity_norm(velocity)], dim=-1)) + self.position
+        for layer in self.layers:
+            x = layer(x)
+        pooled = self.norm(x).mean(dim=1)
+        return F.normalize(self.project(pooled), dim=-1)
+
+
+class Generator(nn.Module):
+    """One streaming step: the next ``chunk`` frames and the LSTM state to carry to the next call."""
+
+    def __init__(self, config: ModelConfig, audio_dim: int = 128, motion_dim: int = 32) -> None:
+        super().__init__()
+        channels = len(config.channels)
+        self.config = config
+        self.audio_norm = _Normaliser(len(config.audio_features))
+        self.motion_norm = _Normaliser(channels)
+        # A causal-in-state, L-frame-lookahead view of the audio: frame t sees audio t .. t + L.
+        self.audio_proj = nn.Conv1d(len(config.audio_features), audio_dim, kernel_size=config.lookahead + 1)
+        self.motion_proj = nn.Linear(channels, motion_dim)
+        self.lstm = nn.LSTM(audio_dim + motion_dim + config.style_dim + config.latent_dim, config.hidden, config.layers, batch_first=True)
+        self.h0 = nn.Parameter(torch.zeros(config.layers, 1, config.hidden))
+        self.c0 = nn.Parameter(torch.zeros(config.layers, 1, config.hidden))
+        self.head = nn.Linear(config.hidden, channels)
+
+    def initial_state(self, batch: int) -> tuple[Tensor, Tensor]:
+        return self.h0.expand(-1, batch, -1).contiguous(), self.c0.expand(-1, batch, -1).contiguous()
+
+    def forward(self, audio: Tensor, prev_motion: Tensor, style: Tensor, z: Tensor, h: Tensor, c: Tensor, first: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """audio (B, M, A), prev_motion (B, N, C) degrees (the previous chunk), style (B, S), z (B, Z),
+        h and c (layers, B, hidden), first (B, 1): 1 at the start of a take (use h0, c0), else 0.
+        Returns motion (B, N, C) degrees and the new h, c."""
+        n = self.config.chunk
+        start = first.reshape(1, -1, 1)
+        h = start * self.h0 + (1.0 - start) * h
+        c = start * self.c0 + (1.0 - start) * c
+        a = torch.tanh(self.audio_proj(self.audio_norm(audio).transpose(1, 2)).transpose(1, 2))
+        p = torch.tanh(self.motion_proj(self.motion_norm(prev_motion)))
+        extra = torch.cat([style, z], dim=-1).unsqueeze(1).expand(-1, n, -1)
+        y, (h_out, c_out) = self.lstm(torch.cat([a, p, extra], dim=-1), (h, c))
+        return self.motion_norm.inverse(self.head(y)), h_out, c_out
+
+
+class Posterior(nn.Module):
+    """Training only: q(z | previous chunk, true chunk), both normalised, -> (mean, log variance)."""
+
+    def __init__(self, config: ModelConfig, width: int = 128) -> None:
+        super().__init__()
+        size = 2 * config.chunk * len(config.channels)
+        self.net = nn.Sequential(nn.Linear(size, width), nn.GELU(), nn.Linear(width, 2 * config.latent_dim))
+
+    def forward(self, prev_norm: Tensor, target_norm: Tensor) -> tuple[Tensor, Tensor]:
+        stats = self.net(torch.cat([prev_norm.flatten(1), target_norm.flatten(1)], dim=-1))
+        mean, log_var = stats.chunk(2, dim=-1)
+        return mean, torch.clamp(log_var, -8.0, 4.0)

@@ -1,0 +1,135 @@
+"""The whole training run behind ``python build.py train``: corpus, both networks, export, measurements, model card.
+
+Everything is seeded, and torch runs deterministic CPU kernels, so the same settings on the same
+data reproduce the shipped weights (up to floating-point differences between CPU types).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from model_runtime import __version__
+from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS
+from model_runtime.learned.features import feature_names
+from model_runtime.learned.metadata import ModelConfig
+from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, load_models
+from model_runtime.training.corpus import SyntheticSettings, Take, build_from_manifest, build_synthetic
+from model_runtime.training.datasets import Statistics, select
+from model_runtime.training.export import export_generator, export_style_encoder
+from model_runtime.training.loops import GeneratorSettings, StyleSettings, take_styles, train_generator, train_style_encoder
+from model_runtime.training.measure import measure
+from model_runtime.training.model_card import write_model_card
+from model_runtime.training.networks import StyleEncoder
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    speech_dir: Path
+    out_dir: Path
+    card: Path | None
+    manifest: Path | None = None
+    corpus: SyntheticSettings = field(default_factory=SyntheticSettings)
+    style: StyleSettings = field(default_factory=StyleSettings)
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(audio_features=feature_names(40)))
+    max_clips: int | None = None
+    measure_performers: int = 20
+    threads: int = 2
+
+    @classmethod
+    def quick(cls, speech_dir: Path, out_dir: Path, card: Path | None = None) -> TrainSettings:
+        """A run of seconds (tests, smoke checks): few clips, few performers, few steps, tiny networks."""
+        return cls(
+            speech_dir=speech_dir, out_dir=out_dir, card=card, max_clips=10,
+            corpus=SyntheticSettings(performers=24, takes_per_performer=2, variants_per_clip=0, val_share=0.1, test_share=0.3),
+            style=StyleSettings(steps=8, batch=8), generator=GeneratorSettings(steps=6, batch=8, chunks=4),
+            model=ModelConfig(audio_features=feature_names(40), hidden=32, layers=2, style_dim=16, latent_dim=4),
+            measure_performers=3,
+        )
+
+
+@torch.no_grad()
+def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: int = 8) -> dict[str, tuple[float, ...]]:
+    """Each shipped preset's style vector: the performer's rendering of it on ``count`` training
+    takes' speech, through the encoder, averaged (what the runtime does on the user's speech)."""
+    from model_runtime.performer.engine import perform
+    from model_runtime.performer.presets import PRESET_NAMES, load_preset
+
+    angles = [CHANNELS.index(n) for n in ANGLE_CHANNELS]
+    speech = [t for t in takes if t.n_frames >= window][:count]
+    out = {}
+    for name in PRESET_NAMES:
+        style = load_preset(name)
+        windows = [perform(t.features, style, seed=i).data[:window, angles] for i, t in enumerate(speech)]
+        vector = F.normalize(encoder(torch.tensor(np.stack(windows), dtype=torch.float32)).mean(0), dim=0)
+        out[name] = tuple(float(x) for x in vector)
+    return out
+
+
+def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> dict[str, float | str]:
+    """Run everything; writes the two ONNX files under ``out_dir/models`` and the model card."""
+    started = time.monotonic()
+    torch.set_num_threads(settings.threads)
+    torch.use_deterministic_algorithms(True)
+    speech_dir = settings.speech_dir
+    if settings.max_clips is not None:
+        from model_runtime.training.corpus import speech_clips
+
+        progress(f"corpus: using the first {settings.max_clips} of {len(speech_clips(speech_dir))} speech clips")
+    takes = build_synthetic(speech_dir, settings.corpus, progress, max_clips=settings.max_clips)
+    if settings.manifest is not None:
+        takes += build_from_manifest(settings.manifest, settings.corpus.fps)
+    corpus_s = time.monotonic() - started
+    train_takes = select(takes, "train")
+    stats = Statistics.of(train_takes)
+    config = replace(settings.model, fps=settings.corpus.fps)
+
+    t0 = time.monotonic()
+    encoder = train_style_encoder(train_takes, config, stats, settings.style, progress)
+    style_s = time.monotonic() - t0
+    styles = take_styles(encoder, train_takes, config.style_window)
+    t0 = time.monotonic()
+    generator = train_generator(train_takes, styles, config, stats, settings.generator, progress)
+    generator_s = time.monotonic() - t0
+
+    presets = preset_styles(encoder, train_takes, config.style_window)
+    counts = {s: sum(t.split == s for t in takes) for s in ("train", "val", "test")}
+    hours = sum(t.n_frames for t in takes) / config.fps / 3600.0
+    trained = {
+        "version": f"{__version__}+{time.strftime('%Y%m%d')}",
+        "takes": f"{len(takes)} ({counts['train']} train, {counts['val']} val, {counts['test']} test), {hours:.2f} h",
+        "performers": str(len({t.performer for t in takes})),
+        "speakers": str(len({t.speaker for t in takes})),
+        "style_steps": str(settings.style.steps),
+        "generator_steps": str(settings.generator.steps),
+    }
+    config = replace(config, presets=presets, default_style=presets.get("neutral", ()), trained=trained)
+    export_style_encoder(encoder, config, settings.out_dir / STYLE_ENCODER_FILE)
+    export_generator(generator, config, settings.out_dir / GENERATOR_FILE)
+    progress(f"exported {settings.out_dir / GENERATOR_FILE} and {settings.out_dir / STYLE_ENCODER_FILE}")
+
+    models = load_models(settings.out_dir)
+    t0 = time.monotonic()
+    results: dict[str, float | str] = dict(measure(models, takes, settings.measure_performers, progress=progress))
+    results.update({
+        "corpus_s": corpus_s, "style_training_s": style_s, "generator_training_s": generator_s, "measure_s": time.monotonic() - t0,
+        "total_s": time.monotonic() - started,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {settings.threads} threads",
+        "model_bytes": float(sum((settings.out_dir / f).stat().st_size for f in (GENERATOR_FILE, STYLE_ENCODER_FILE))),
+    })
+    if settings.card is not None:
+        write_model_card(settings.card, config, results, {
+            "corpus": asdict(settings.corpus), "style": asdict(settings.style), "generator": asdict(settings.generator),
+            "manifest": str(settings.manifest) if settings.manifest else "none",
+        })
+        progress(f"wrote {settings.card}")
+    return results

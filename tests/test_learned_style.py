@@ -1,0 +1,65 @@
+"""Style vectors from reference takes and presets through the shipped style encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model_runtime.clip import MotionClip
+from model_runtime.errors import GazeError
+from model_runtime.learned.models import LearnedModels, shipped_models
+from model_runtime.learned.style import style_from_preset, style_from_take
+from model_runtime.takes import load_take
+from tests.conftest import random_clip
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def models() -> LearnedModels:
+    return shipped_models()
+
+
+def test_reference_take_gives_a_unit_vector(models: LearnedModels) -> None:
+    take = load_take(ROOT / "assets" / "takes" / "reference_livelink.csv")
+    style = style_from_take(models.style_encoder, take, "reference_livelink.csv")
+    assert style.vector.shape == (models.config.style_dim,)
+    assert np.linalg.norm(style.vector) == pytest.approx(1.0, abs=1e-5)
+    assert style.note == ""
+
+
+def test_frame_rate_of_the_take_does_not_matter_much(models: LearnedModels) -> None:
+    clip = random_clip(fps=30.0, seconds=8.0, seed=2)
+    a = style_from_take(models.style_encoder, clip).vector
+    b = style_from_take(models.style_encoder, clip.resample(60.0)).vector
+    assert float(a @ b) > 0.98
+
+
+def test_short_take_is_looped_and_says_so(models: LearnedModels) -> None:
+    style = style_from_take(models.style_encoder, random_clip(seconds=2.0))
+    assert "looped" in style.note and "shorter than the style window" in style.note
+    assert np.linalg.norm(style.vector) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_too_short_take_is_an_error(models: LearnedModels) -> None:
+    with pytest.raises(GazeError, match=r"0\.50 s long.*at least 1 s"):
+        style_from_take(models.style_encoder, random_clip(seconds=0.5), "tiny.csv")
+
+
+def test_different_styles_are_told_apart(models: LearnedModels) -> None:
+    """A still performer and a restless one end up far apart; two windows of one take close."""
+    still = MotionClip(fps=25.0, data=np.zeros((200, 9)) + np.array([0, 0, 0, 1, 0, 1, 0, 0, 0.0]) * 0.2)
+    restless = random_clip(fps=25.0, seconds=8.0, seed=4)
+    v_still = style_from_take(models.style_encoder, still).vector
+    v_a = style_from_take(models.style_encoder, restless.slice_seconds(0, 4)).vector
+    v_b = style_from_take(models.style_encoder, restless.slice_seconds(4, 8)).vector
+    assert float(v_a @ v_b) > float(v_a @ v_still)
+
+
+def test_presets_are_stored(models: LearnedModels) -> None:
+    vector = style_from_preset(models.style_encoder, "calm_presenter").vector
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-4)
+    with pytest.raises(GazeError, match="no style stored for preset 'nope'"):
+        style_from_preset(models.style_encoder, "nope")

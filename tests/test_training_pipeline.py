@@ -1,0 +1,44 @@
+"""The training pipeline end to end at smoke size: corpus from the shared speech, both networks,
+ONNX export, measurements through the runtime, model card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from model_runtime.training.augment import Augmentation  # noqa: E402
+from model_runtime.training.corpus import SPLITS, split_of  # noqa: E402
+from model_runtime.training.pipeline import TrainSettings, train  # noqa: E402
+
+
+def test_splits_are_stable_and_cover_all() -> None:
+    names = [f"performer{i:04d}" for i in range(400)]
+    splits = [split_of(n, 0.12, 0.2) for n in names]
+    assert splits == [split_of(n, 0.12, 0.2) for n in names]
+    shares = {s: splits.count(s) / len(splits) for s in SPLITS}
+    assert 0.12 < shares["test"] < 0.28 and 0.06 < shares["val"] < 0.18
+
+
+def test_augmentation_changes_length_and_level(shared: Path) -> None:
+    from model_runtime.audio import load_audio
+    from model_runtime.training.augment import augment
+
+    signal = load_audio(shared / "data" / "speech" / "vctk_p240_1.flac")
+    out = augment(signal, Augmentation(pitch_semitones=2.0, tempo=1.25, noise_snr_db=20.0, gain_db=-6.0), np.random.default_rng(0))
+    assert out.duration == pytest.approx(signal.duration / 1.25, rel=0.03)
+    assert 0.3 < float(np.std(out.samples)) / float(np.std(signal.samples)) < 0.8
+
+
+@pytest.mark.slow
+def test_quick_training_run(shared: Path, tmp_path: Path) -> None:
+    settings = TrainSettings.quick(shared / "data" / "speech", tmp_path, tmp_path / "card.md")
+    results = train(settings, progress=lambda message: None)
+    assert (tmp_path / "models" / "gaze_generator.onnx").stat().st_size > 10_000
+    card = (tmp_path / "card.md").read_text()
+    assert "held-out" in card and "sim_score" in card
+    assert 0.0 <= float(results["retrieval_top1_single_window"]) <= 1.0
+    assert float(results["diversity_deg"]) > 0.0

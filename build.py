@@ -13,14 +13,22 @@ Only the standard library is used here, so a bare ``python3`` can run it on a fr
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import types
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -138,17 +146,264 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- extension: installable zips --------------------------------------------------------------------
+EXTENSION_ID = "speech_gaze"
+# Blender's platform names -> the pip platform tags of wheels that run there.
+EXTENSION_PLATFORMS = {
+    "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
+    "windows-x64": ("win_amd64",),
+    "macos-arm64": ("macosx_11_0_arm64", "macosx_12_0_arm64", "macosx_13_0_arm64", "macosx_14_0_arm64", "macosx_10_9_universal2"),
+}
+# The runtime's dependencies, pinned, as PyPI ships them (Blender takes wheels unmodified). numpy is
+# Blender's own; soundfile imports cffi's compiled backend and typing_extensions.
+DEPENDENCY_WHEELS = ("onnxruntime==1.23.2", "soundfile==0.14.0", "soxr==1.1.0", "cffi==2.1.1", "typing_extensions==4.15.0")
+# The legacy add-on also vendors numpy, for Blender builds without one (Debian's); it comes last on
+# sys.path, so a Blender's own numpy wins.
+LEGACY_EXTRA_WHEELS = ("numpy==1.26.4",)
+EXTENSION_PYTHON = "3.11"  # Blender 4.2-5.0
+LEGACY_PYTHONS = ("3.10", "3.11")  # Blender 3.4-4.0 and 4.1
+# What the runtime reads at run time; shipped inside the wheel as model_runtime/_assets.
+WHEEL_ASSETS = ("presets", "models", "takes/reference_livelink.csv", "voice/demo_voice.wav", "voice/LICENSE.md")
+WHEEL_CACHE = ROOT / ".cache" / "wheels"
+DIST = ROOT / "dist"
+EXTENSION_BUILDER_PYTHON = "5.0"  # the bpy venv whose blender_ext.py builds and validates the zips
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "_assets")
+
+
+def project_version() -> str:
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def download_wheels(python: Path, platform: str, python_version: str, pins: Sequence[str]) -> list[Path]:
+    """The wheels of ``pins`` for a Blender platform and Python, from PyPI, cached in .cache/wheels."""
+    folder = WHEEL_CACHE / f"{platform}-cp{python_version.replace('.', '')}"
+    stamp = folder / ".pins"
+    if not (stamp.exists() and stamp.read_text() == "\n".join(pins)):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        abi = f"cp{python_version.replace('.', '')}"
+        platforms = [arg for tag in EXTENSION_PLATFORMS[platform] for arg in ("--platform", tag)]
+        run([python, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "--dest", folder,
+             "--python-version", python_version, "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none",
+             *platforms, *pins])  # fmt: skip
+        stamp.write_text("\n".join(pins))
+    wheels = sorted(folder.glob("*.whl"))
+    if len(wheels) != len(pins):
+        raise SystemExit(f"[build] expected {len(pins)} wheels in {folder}, found {[w.name for w in wheels]}; delete the folder and retry")
+    return wheels
+
+
+def build_runtime_wheel(python: Path, work: Path) -> Path:
+    """model_runtime as a pure-python wheel, with the shipped assets as package data (_assets)."""
+    source = work / "runtime-source"
+    shutil.copytree(ROOT / "model_runtime", source / "model_runtime", ignore=_SKIP)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for relative in WHEEL_ASSETS:
+        origin, target = ROOT / "assets" / relative, source / "model_runtime" / "_assets" / relative
+        if not origin.exists():
+            log(f"note: assets/{relative} does not exist; the runtime wheel ships without it")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, target, ignore=_SKIP)
+        else:
+            shutil.copy2(origin, target)
+    run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--wheel-dir", work / "runtime-wheel", source])
+    (wheel,) = (work / "runtime-wheel").glob("*.whl")
+    return wheel
+
+
+def blender_scripts(bpy_python: Path) -> Path:
+    """Blender's bundled scripts folder (holds the extension builder), from the bpy venv."""
+    printed = subprocess.run([str(bpy_python), "-c", "import bpy, sys; sys.stdout.write('\\n' + bpy.utils.system_resource('SCRIPTS'))"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return Path(printed.strip().splitlines()[-1])
+
+
+LEGACY_INIT = '''"""Speech Gaze as a legacy add-on for Blender 3.4-4.1 (4.2+ installs the extension zip instead).
+
+The add-on is in ``addon/``; the runtime and its dependencies are unpacked per Python version in
+``_vendor/cpXY`` and appended to sys.path, so modules Blender already has (its numpy) win.
+"""
+
+import sys
+from pathlib import Path
+
+bl_info = {bl_info}
+
+_PYTHON = f"{{sys.version_info[0]}}.{{sys.version_info[1]}}"
+
+
+def _vendor_dir():
+    folder = Path(__file__).resolve().parent / "_vendor" / ("cp" + _PYTHON.replace(".", ""))
+    if not folder.is_dir():
+        raise RuntimeError(f"Speech Gaze: this zip carries no runtime for Python {{_PYTHON}} (it has {{', '.join(sorted(p.name for p in folder.parent.iterdir()))}}); "
+                           "use the zip for your platform, or the extension zip on Blender 4.2+")
+    return str(folder)
+
+
+def register():
+    vendor = _vendor_dir()
+    if vendor not in sys.path:
+        sys.path.append(vendor)
+    from .addon import register as _register
+
+    _register()
+
+
+def unregister():
+    from .addon import unregister as _unregister
+
+    _unregister()
+'''
+
+
+def build_legacy_zip(platform: str, runtime: Path, wheels_by_python: dict[str, list[Path]], version: str) -> Path:
+    """A bl_info add-on zip for Blender 3.4-4.1: the add-on plus unpacked wheels per Python version."""
+    source = ast.parse((ROOT / "gaze_addon" / "__init__.py").read_text())
+    bl_info = next(ast.literal_eval(node.value) for node in source.body if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "bl_info")
+    bl_info["description"] += " (legacy add-on; dependencies bundled)"
+    target = DIST / f"{EXTENSION_ID}_legacy-{version}-{platform.replace('-', '_')}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        archive.writestr(f"{EXTENSION_ID}/__init__.py", LEGACY_INIT.format(bl_info=repr(bl_info)))
+        for path in sorted((ROOT / "gaze_addon").rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                archive.write(path, f"{EXTENSION_ID}/addon/{path.relative_to(ROOT / 'gaze_addon').as_posix()}")
+        for python_version, wheels in wheels_by_python.items():
+            prefix = f"{EXTENSION_ID}/_vendor/cp{python_version.replace('.', '')}"
+            for wheel in [runtime, *wheels]:
+                with zipfile.ZipFile(wheel) as packed:
+                    for info in packed.infolist():
+                        if not info.is_dir():
+                            archive.writestr(f"{prefix}/{info.filename}", packed.read(info), zipfile.ZIP_DEFLATED)
+    return target
+
+
+def cmd_extension(_: argparse.Namespace) -> int:
+    started = time.monotonic()
+    python = ensure_main_venv()
+    bpy_python = ensure_blender_venv(EXTENSION_BUILDER_PYTHON)
+    version = project_version()
+    DIST.mkdir(exist_ok=True)
+    for old in DIST.glob(f"{EXTENSION_ID}*.zip"):
+        old.unlink()
+    scripts = blender_scripts(bpy_python)
+    builder = scripts / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py"
+    tags = scripts / "modules" / "_bpy_internal" / "extensions" / "tags.py"
+    with tempfile.TemporaryDirectory(prefix="gaze-extension-") as tmp:
+        work = Path(tmp)
+        runtime = build_runtime_wheel(python, work)
+        stage = work / EXTENSION_ID
+        shutil.copytree(ROOT / "gaze_addon", stage, ignore=_SKIP)
+        (stage / "wheels").mkdir()
+        names = [runtime.name]
+        shutil.copy2(runtime, stage / "wheels")
+        for platform in EXTENSION_PLATFORMS:
+            for wheel in download_wheels(python, platform, EXTENSION_PYTHON, DEPENDENCY_WHEELS):
+                if wheel.name not in names:
+                    names.append(wheel.name)
+                    shutil.copy2(wheel, stage / "wheels")
+        manifest = (ROOT / "blender_manifest.toml").read_text()
+        listed = "wheels = [\n" + "".join(f'    "./wheels/{name}",\n' for name in names) + "]"
+        if "wheels = []" not in manifest:
+            raise SystemExit("[build] blender_manifest.toml must hold the line 'wheels = []' for the build to fill")
+        (stage / "blender_manifest.toml").write_text(manifest.replace("wheels = []", listed))
+        run([bpy_python, builder, "build", "--source-dir", stage, "--output-dir", DIST, "--split-platforms", "--valid-tags", tags])
+        built = sorted(DIST.glob(f"{EXTENSION_ID}-{version}-*.zip"))
+        if len(built) != len(EXTENSION_PLATFORMS):
+            raise SystemExit(f"[build] expected one zip per platform {list(EXTENSION_PLATFORMS)}, got {[z.name for z in built]}")
+        for package in built:
+            run([bpy_python, builder, "validate", package])
+        for platform in EXTENSION_PLATFORMS:
+            pins = (*DEPENDENCY_WHEELS, *LEGACY_EXTRA_WHEELS)
+            wheels = {py: download_wheels(python, platform, py, pins) for py in LEGACY_PYTHONS}
+            built.append(build_legacy_zip(platform, runtime, wheels, version))
+    for package in built:
+        log(f"{package.relative_to(ROOT)}  {package.stat().st_size / 1e6:.1f} MB")
+    log(f"extension zips built and validated in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+# --- demo: the main job -------------------------------------------------------------------------------
+DEMO_BLENDER = "5.0"
+DEMO_SECONDS = 10
+DEMO_FPS = 25  # as assets/demo_head/render_demo.py keys and renders
+
+
+def _load_script(path: Path) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
+    started = time.monotonic()
+    steps: list[tuple[str, float]] = []
+    clock = started
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        steps.append((name, now - clock))
+        log(f"{name}: {now - clock:.1f} s")
+        clock = now
+
     ensure_apt()
     python = ensure_main_venv()
+    bpy_python = ensure_blender_venv(DEMO_BLENDER)
+    step("set-up (Debian packages, venvs)")
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
-    take = ROOT / "assets" / "takes" / "reference_livelink.csv"
-    started = time.monotonic()
-    run([python, "-m", "model_runtime", "convert", take, "-o", out / "reference.npz"])
-    run([python, "-m", "model_runtime", "info", out / "reference.npz"])
-    log(f"demo finished in {time.monotonic() - started:.1f} s; outputs in {out}")
+    voice, how = _load_script(ROOT / "assets" / "voice" / "make_voice.py").voice_clip(out / "voice.wav")
+    log(f"voice: {how}")
+    step("voice")
+    run([bpy_python, ROOT / "assets" / "demo_head" / "render_demo.py", "--out", out, "--voice", voice, "--seconds", str(DEMO_SECONDS)])
+    blender = json.loads((out / "demo_blender.json").read_text())
+    step("Blender: head, two generations, demo.blend, frames")
+    video = out / "demo.mp4"
+    run(["ffmpeg", "-loglevel", "error", "-y", "-framerate", str(DEMO_FPS), "-i", out / "frames" / "%04d.png", "-i", voice,
+         "-t", str(DEMO_SECONDS), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-c:a", "aac", "-b:a", "128k", video])  # fmt: skip
+    # Contact sheet: the preset (one frame a second) above the reference-style video at the same times.
+    sheet = out / "contact_sheet.png"
+    pick = f"not(mod(n+{DEMO_FPS - DEMO_FPS // 2}\\,{DEMO_FPS}))"
+    columns, rows = 5, -(-DEMO_SECONDS // 5)
+    run(["ffmpeg", "-loglevel", "error", "-y", "-i", out / "frames_preset" / "%04d.png", "-i", out / "frames" / "%04d.png", "-filter_complex",
+         f"[0]tile={columns}x{rows}[a];[1]select='{pick}',tile={columns}x{rows}[b];[a][b]vstack", "-frames:v", "1", "-update", "1", sheet])  # fmt: skip
+    step("video and contact sheet (ffmpeg)")
+    motion = out / "demo_reference_style.npz"
+    run([python, "-m", "model_runtime", "eval", motion, "--audio", voice, "--json", out / "eval.json", "--report", out / "eval_report.html"])
+    step("evaluation report")
+    total = time.monotonic() - started
+    print(f"\n[build] demo done in {total:.0f} s ({total / 60:.1f} min); Blender {blender['blender']}, engine {blender['engine']}")
+    for name, seconds in steps:
+        print(f"    {seconds:7.1f} s  {name}")
+    for name, seconds in blender["steps_s"].items():
+        print(f"    {seconds:7.1f} s    Blender: {name}")
+    print(f"    rendering: {blender['frames']} frames at {blender['size']}x{blender['size']}, Cycles CPU {blender['samples']} samples + denoise: "
+          f"{blender['per_frame_s']:.2f} s per frame (first frame {blender['first_frame_s']:.2f} s)")
+    print("outputs:")
+    for path, what in ((out / "demo.blend", "the scene: head, rig, both generated takes (preset one stashed), voice strip"),
+                       (video, f"{DEMO_SECONDS} s video with the voice, in the style of the reference take"),
+                       (sheet, "contact sheet: preset (top) and reference style (bottom), one frame a second"),
+                       (out / "eval_report.html", "evaluation report of the generated motion"), (out / "eval.json", "its figures"),
+                       (motion, "the generated motion (reference style)"), (out / "demo_preset.npz", "the generated motion (preset)"),
+                       (voice, f"the voice ({how})")):  # fmt: skip
+        print(f"    {path.relative_to(ROOT)}  {what}")
     return 0
+
+
+def cmd_train(_: argparse.Namespace) -> int:
+    """Reproduce assets/models/*.onnx and docs/model_card.md on CPU (about 20-30 min on 2 cores)."""
+    ensure_apt()
+    python = ensure_main_venv()
+    started = time.monotonic()
+    code = run([python, "-m", "model_runtime", "train"], env={**os.environ, "GAZE_SHARED": str(SHARED)}, check=False)
+    log(f"training took {time.monotonic() - started:.0f} s; models in assets/models, model card in docs/model_card.md")
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="install everything the other commands need").set_defaults(func=cmd_setup)
     sub.add_parser("demo", help="run the main job on embedded defaults").set_defaults(func=cmd_demo)
+    sub.add_parser("extension", help="build and validate the Blender extension zips (and the legacy add-on zips)").set_defaults(func=cmd_extension)
+    sub.add_parser("train", help="reproduce the shipped model weights (CPU, <= 30 min)").set_defaults(func=cmd_train)
     test = sub.add_parser("test", help="run every test, lint and type check")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     test.set_defaults(func=cmd_test)

@@ -1,0 +1,76 @@
+"""Install the Linux extension zip into a clean user profile, enable it and generate through it.
+
+The zip comes from ``python build.py extension`` (built here when missing or older than the
+sources; the wheels it downloads are cached in .cache/wheels). The work runs in a child Python
+that sees only the bpy module and numpy, so the add-on, the runtime and onnxruntime / soundfile /
+soxr must all come from the installed extension.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import bpy
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("gaze_addon", "model_runtime", "assets/presets", "assets/models", "blender_manifest.toml", "pyproject.toml")
+# What the bpy module needs to start; nothing of the runtime's.
+BLENDER_OWN = ("bpy", "numpy", "numpy.libs")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(bpy.app.version < (4, 5, 0), reason="the install test runs on Blender 4.5 and 5.0"),
+]
+
+
+def _newest_source() -> float:
+    times = [p.stat().st_mtime for name in SOURCES for p in ([ROOT / name] if (ROOT / name).is_file() else (ROOT / name).rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    return max(times)
+
+
+@pytest.fixture(scope="module")
+def linux_zip() -> Path:
+    version = next(line.split('"')[1] for line in (ROOT / "pyproject.toml").read_text().splitlines() if line.startswith("version"))
+    package = ROOT / "dist" / f"speech_gaze-{version}-linux_x64.zip"
+    if not package.exists() or package.stat().st_mtime < _newest_source():
+        subprocess.run([sys.executable, str(ROOT / "build.py"), "extension"], cwd=ROOT, check=True)
+    return package
+
+
+@pytest.fixture()
+def blender_only_site(tmp_path: Path) -> Path:
+    site_packages = Path(bpy.__file__).resolve().parents[1]
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in BLENDER_OWN:
+        if (site_packages / name).exists():
+            (site / name).symlink_to(site_packages / name)
+    return site
+
+
+def test_installed_extension_generates(linux_zip: Path, blender_only_site: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GAZE_"))}
+    env["BLENDER_USER_RESOURCES"] = str(profile)
+    driver = Path(__file__).with_name("install_driver.py")
+    completed = subprocess.run(
+        [sys.executable, "-S", "-s", str(driver), str(blender_only_site), str(linux_zip), str(ROOT / "assets" / "demo_head")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
+    assert completed.returncode == 0 and lines, f"driver failed ({completed.returncode}):\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    report = json.loads(lines[-1][len("RESULT ") :])
+    assert report["install"] == ["FINISHED"]
+    assert report["enabled"], "the extension was installed but is not enabled"
+    for name, path in report["modules"].items():
+        assert Path(path).resolve().is_relative_to(profile.resolve()), f"{name} was imported from {path}, not from the installed extension"
+    assert Path(report["assets"]).name == "_assets" and Path(report["assets"]).resolve().is_relative_to(profile.resolve())
+    assert report["exit_code"] == 0, completed.stdout[-3000:]
+    assert report["rig_action"], "no action was written on the rig"
+    assert {"neck", "left_eye", "right_eye"} <= set(report["moved_bones"]), report["moved_bones"]
+    assert report["max_blink"] > 0.5, f"the eyes never closed more than {report['max_blink']:.2f} in 10 s"

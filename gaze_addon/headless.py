@@ -78,43 +78,43 @@ def _armature(name: str | None) -> object:
 
 def _apply_args(settings: object, args: argparse.Namespace) -> None:
     s = settings
-    s.engine = args.engine  # type: ignore[attr-defined]
-    s.seed = max(0, args.seed)  # type: ignore[attr-defined]
-    s.head_intensity = args.head_intensity  # type: ignore[attr-defined]
-    s.gaze_intensity = args.gaze_intensity  # type: ignore[attr-defined]
-    s.blink_rate = args.blink_rate  # type: ignore[attr-defined]
-    s.rig_preset = args.mapping  # type: ignore[attr-defined]
+    s.engine = args.engine
+    s.seed = max(0, args.seed)
+    s.head_intensity = args.head_intensity
+    s.gaze_intensity = args.gaze_intensity
+    s.blink_rate = args.blink_rate
+    s.rig_preset = args.mapping
     style = args.style or ""
     if not style:
-        s.style_source = "DEFAULT"  # type: ignore[attr-defined]
+        s.style_source = "DEFAULT"
     elif style.startswith("action:"):
         action = bpy.data.actions.get(style[len("action:") :])
         if action is None:
             raise GazeError(f"--style {style}: no action of that name in the file.")
-        s.style_source, s.style_action = "ACTION", action  # type: ignore[attr-defined]
+        s.style_source, s.style_action = "ACTION", action
     elif Path(style).suffix:
         if not Path(style).is_file():
             raise GazeError(f"--style {style}: no such file (expected a take .csv/.npz/.npy or a STYLE.json).")
-        s.style_source, s.style_take = "TAKE", str(Path(style).resolve())  # type: ignore[attr-defined]
+        s.style_source, s.style_take = "TAKE", str(Path(style).resolve())
     else:
         from model_runtime.performer.presets import PRESET_NAMES
 
         if style not in PRESET_NAMES:
             raise GazeError(f"--style {style}: not a preset ({', '.join(PRESET_NAMES)}) and not a file path.")
-        s.style_source, s.style_preset = "PRESET", style  # type: ignore[attr-defined]
+        s.style_source, s.style_preset = "PRESET", style
 
 
 def _preview(scene: object, folder: Path, stem: str, outcome: pipeline.Outcome) -> str:
     sc = scene
-    if sc.camera is None:  # type: ignore[attr-defined]
+    if sc.camera is None:
         return "no camera: preview skipped"
     folder.mkdir(parents=True, exist_ok=True)
-    sc.render.engine = "BLENDER_WORKBENCH"  # type: ignore[attr-defined]
-    sc.render.resolution_x, sc.render.resolution_y = 320, 240  # type: ignore[attr-defined]
-    sc.frame_set(round((outcome.result.first_frame + outcome.result.last_frame) / 2))  # type: ignore[attr-defined]
-    sc.render.filepath = str(folder / f"{stem}.png")  # type: ignore[attr-defined]
+    sc.render.engine = "BLENDER_WORKBENCH"
+    sc.render.resolution_x, sc.render.resolution_y = 320, 240
+    sc.frame_set(round((outcome.result.first_frame + outcome.result.last_frame) / 2))
+    sc.render.filepath = str(folder / f"{stem}.png")
     bpy.ops.render.render(write_still=True)
-    return f"preview {sc.render.filepath}"  # type: ignore[attr-defined]
+    return f"preview {sc.render.filepath}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         raise GazeError(f"--audio {audio}: no such file or folder.")
     batch = audio is not None and audio.is_dir()
     if batch:
-        files = sorted(p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)  # type: ignore[union-attr]
+        files = sorted(p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
         if not files:
             raise GazeError(f"--audio {audio}: the folder holds no audio files ({', '.join(AUDIO_SUFFIXES)}).")
         if not args.output or args.output.endswith(".blend"):
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             if args.preview:
                 notes.append(_preview(scene, Path(args.preview), Path(label).stem, outcome))
             if batch:
-                out = Path(args.output) / f"{path.stem}.blend"  # type: ignore[union-attr]
+                out = Path(args.output) / f"{path.stem}.blend"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 bpy.ops.wm.save_as_mainfile(filepath=str(out.resolve()), copy=True)
                 keyframes.remove_generated([armature, *_shape_key_owners(armature)])

@@ -151,6 +151,8 @@ def _install(owner: Any, action: Any, slot: Any, *, output: str, start_frame: in
             # An earlier take: keep it (someone may have edited it) but out of the way.
             previous.use_fake_user = True
             result.kept.append(previous.name)
+            if "gaze_replaced_action" in previous:
+                action["gaze_replaced_action"] = previous["gaze_replaced_action"]
         else:
             track = anim.nla_tracks.new()
             track.name = STASH_TRACK

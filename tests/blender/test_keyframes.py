@@ -128,11 +128,14 @@ def test_existing_action_is_left_intact_stashed_and_restored_by_remove(empty_fil
     assert any(t.name == keyframes.STASH_TRACK and t.strips[0].action == mine for t in obj.animation_data.nla_tracks)
     after = [(c.data_path, c.array_index, tuple(k.co)) for c in compat.fcurves(mine, None) for k in c.keyframe_points]
     assert after == before
+    write(empty_file, obj, strong_clip())  # a second take: the stash still belongs to the rig
+    assert obj.animation_data.action.name == "Gaze test.001"
     removed = keyframes.remove_generated([obj])
-    assert removed == ["Gaze test"]
+    assert removed == ["Gaze test.001"]
+    assert bpy.data.actions["Gaze test"].use_fake_user  # the first take is kept
     assert obj.animation_data.action == mine
     assert not obj.animation_data.nla_tracks
-    assert "Gaze test" not in bpy.data.actions
+    assert "Gaze test.001" not in bpy.data.actions
 
 
 def test_nla_output_keeps_the_active_action(empty_file):

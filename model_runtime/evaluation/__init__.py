@@ -102,9 +102,7 @@ def head_statistics(a: Analysis, features: SpeechFeatures, config: EvalConfig) -
     rms_r, rms_lag = literature.lagged_correlation(speed, features.rms, clip.fps)
     f0_r, f0_lag = literature.lagged_correlation(speed, literature.f0_semitones(features.f0_hz), clip.fps)
     beats = motion_metrics.motion_beats(speed, clip.fps)
-    onsets = motion_metrics.speech_onsets(features)
-    onsets = onsets[onsets < clip.duration]
-    bas, chance = motion_metrics.bas_with_chance(beats, onsets, clip.duration, n_shifts=config.bas_shifts, seed=config.seed)
+    bas, chance = motion_metrics.bas_with_chance(beats, a.onsets, clip.duration, n_shifts=config.bas_shifts, seed=config.seed)
     return {
         "head_std_deg": [float(v) for v in std],
         "head_std_pitch_deg": float(std[0]),

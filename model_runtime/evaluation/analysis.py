@@ -12,6 +12,7 @@ from model_runtime.clip import MotionClip
 from model_runtime.conventions import direction_from_angles
 from model_runtime.evaluation import events
 from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG, head_share_of_shifts, mutual_gaze_mask
+from model_runtime.evaluation.motion_metrics import speech_onsets
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Analysis:
     mutual: NDArray[np.bool_]  # (frames,) gaze within the mutual-gaze radius of the listener
     shift_amplitudes: NDArray[np.float64]  # per saccade with a defined head share
     head_shares: NDArray[np.float64]
+    onsets: NDArray[np.float64]  # audio events (s) for BAS: utterance starts and onset peaks within the clip
 
 
 def frame_mask(features: SpeechFeatures, n_frames: int) -> NDArray[np.bool_]:
@@ -68,7 +70,9 @@ def analyze(clip: MotionClip, features: SpeechFeatures, config: EvalConfig | Non
     listener = direction_from_angles(np.array(cfg.listener_pitch_deg), np.array(cfg.listener_yaw_deg))
     mutual = mutual_gaze_mask(dirs, listener, cfg.mutual_radius_deg)
     amplitudes, shares = head_share_of_shifts(saccades, world, clip.head, clip.fps)
+    onsets = speech_onsets(features)
     return Analysis(
         clip=clip, speech=frame_mask(features, clip.n_frames), utterances=features.utterances, eye=eye, world=world, world_dirs=dirs,
         fixations_world=fixations, saccades=saccades, blinks=blinks, mutual=mutual, shift_amplitudes=amplitudes, head_shares=shares,
+        onsets=onsets[onsets < clip.duration],
     )

@@ -132,3 +132,16 @@ def test_lagged_correlation_finds_head_lag():
 def test_f0_semitones_fills_unvoiced():
     st = literature.f0_semitones(np.array([100.0, 0.0, 200.0, 0.0]))
     assert st.tolist() == pytest.approx([0.0, 6.0, 12.0, 12.0])
+
+
+def test_every_human_range_names_an_evaluate_key():
+    from model_runtime.evaluation import HUMAN_RANGES, RANGE_CONFIDENCE, out_of_range
+    from tests.conftest import random_clip
+
+    clip = random_clip(fps=FPS, seconds=20.0)
+    metrics = evaluate(clip, features_from_mask(np.arange(clip.n_frames) % 100 < 70, FPS))
+    assert set(HUMAN_RANGES) <= set(metrics)
+    assert set(RANGE_CONFIDENCE) == set(HUMAN_RANGES)
+    assert all(low < high for low, high in HUMAN_RANGES.values())
+    outside = out_of_range({"blink_rate_per_min": 40.0, "vor_gain": 1.0, "fixation_ratio": math.nan})
+    assert outside == {"blink_rate_per_min": (40.0, (10.5, 32.5))}

@@ -178,6 +178,10 @@ def distribution_figure(a: Analysis, metrics: Metrics) -> str:
     polar.plot(np.append(centres, centres[0]), np.append(ref, ref[0]), color="k", lw=1.5, label="Eyes Alive")
     polar.set_xticks(centres, [b.replace("-", "-\n") for b in DIRECTION_BINS], fontsize=8)
     polar.set_title("gaze shift direction (viewer's view)", fontsize=11)
+    top = max([*ours_list, *ref]) * 1.1 or 1.0
+    polar.set_ylim(0, top)
+    polar.set_yticks([top / 3, 2 * top / 3], [f"{top / 3:.2f}", f"{2 * top / 3:.2f}"], fontsize=7)
+    polar.set_rlabel_position(112.5)
     polar.legend(fontsize=8, loc="lower left", bbox_to_anchor=(-0.25, -0.15))
 
     ax = grid[0, 2]

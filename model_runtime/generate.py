@@ -98,7 +98,13 @@ class Engine(Protocol):
     def __call__(self, audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip: ...
 
 
-ENGINES: dict[str, Engine] = {"procedural": _procedural}
+def _learned(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+    from model_runtime.learned.engine import learned_engine
+
+    return learned_engine(audio, fps, style=style, seed=seed, controls=controls, progress=progress)
+
+
+ENGINES: dict[str, Engine] = {"procedural": _procedural, "learned": _learned}
 
 
 def generate(

@@ -28,11 +28,14 @@ OPEN_FRACTION: Final[float] = 1.0 - CLOSE_FRACTION - HOLD_FRACTION
 AREA_PER_DEPTH_SECOND: Final[float] = CLOSE_FRACTION / 2 + HOLD_FRACTION + OPEN_FRACTION / 2
 # Depth of a partial blink is drawn from this range; full blinks close to 1.
 PARTIAL_DEPTH: Final[tuple[float, float]] = (0.35, 0.8)
-# Shape of the gamma law of inter-blink intervals: skewness 2/sqrt(2.5) = 1.26, CV 0.63.
-_INTERVAL_SHAPE: Final[float] = 2.5
+# Log-sd of the lognormal law of inter-blink intervals: CV 0.9, skewness 3; Garcia et al. 2011 found
+# CV 0.6 and strong right skew, and the minimum gap and the pull onto pauses even intervals out again.
+_INTERVAL_LOG_SD: Final[float] = 0.8
 # Gaze shifts this large (deg) nearly always carry a blink (Evinger et al. 1994: 97% over 33 deg).
-_SHIFT_BLINK_FULL_DEG: Final[float] = 33.0
-_SHIFT_BLINK_START_DEG: Final[float] = 15.0
+_SHIFT_BLINK_FULL_DEG: Final[float] = 30.0
+_SHIFT_BLINK_START_DEG: Final[float] = 12.0
+# Chance that a blink near a speech pause moves into it (Nakano & Kitazawa 2010).
+_PAUSE_PULL_CHANCE: Final[float] = 0.6
 
 
 def blink_shape(phase: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -72,10 +75,11 @@ def sample_blinks(
     if count <= 0:
         return closure
     spread = SpreadUniform(rng)
-    intervals = rng.gamma(_INTERVAL_SHAPE, 1.0, size=count + 1)
+    intervals = rng.lognormal(0.0, _INTERVAL_LOG_SD, size=count + 1)
     free = duration - (count + 1) * min_gap
     times = np.cumsum(min_gap + intervals * free / intervals.sum())[:count]
     times = _pull_to_events(times, features, fps, gaze_shifts=gaze_shifts, min_gap=min_gap, rng=rng)
+    count = len(times)
 
     lengths = mean_length * gamma_quantile(spread(count), 8.0)[rng.permutation(count)]
     depth = np.ones(count)
@@ -105,30 +109,47 @@ def _pull_to_events(
     min_gap: float,
     rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """Move blinks onto large gaze shifts and into speech pauses; the number of blinks is kept."""
+    """Move blinks onto large gaze shifts and into speech pauses.
+
+    The number of blinks is kept: a gaze shift over :data:`_SHIFT_BLINK_FULL_DEG` with no blink
+    free to move onto it gets a blink of its own in place of one that is tied to nothing.
+    """
     times = times.copy()
     anchored = np.zeros(len(times), dtype=bool)
 
-    def move(target: float, reach: float) -> None:
-        free = np.flatnonzero(~anchored)
-        if free.size == 0:
-            return
-        nearest = free[np.argmin(np.abs(times[free] - target))]
-        others = np.delete(times, nearest)
-        if abs(times[nearest] - target) <= reach and (others.size == 0 or np.min(np.abs(others - target)) >= min_gap):
-            times[nearest] = target
-            anchored[nearest] = True
+    def move(target: float, reach: float) -> bool:
+        """Move the nearest blink within ``reach`` s that can go to ``target`` without crowding another."""
+        for index in np.argsort(np.abs(times - target)):
+            if abs(times[index] - target) > reach:
+                break
+            if anchored[index]:
+                continue
+            others = np.delete(times, index)
+            if others.size == 0 or np.min(np.abs(others - target)) >= min_gap:
+                times[index] = target
+                anchored[index] = True
+                return True
+        return False
 
     if gaze_shifts is not None and len(gaze_shifts):
         span = _SHIFT_BLINK_FULL_DEG - _SHIFT_BLINK_START_DEG
         for shift_time, amplitude in np.asarray(gaze_shifts, dtype=np.float64):
             chance = 0.97 * min(1.0, max(0.0, (amplitude - _SHIFT_BLINK_START_DEG) / span))
-            if rng.random() < chance:
-                move(float(shift_time) - 0.02, reach=4.0)
+            target = float(shift_time) - 0.02
+            if rng.random() >= chance or move(target, reach=6.0):
+                continue
+            if amplitude >= _SHIFT_BLINK_FULL_DEG and target >= 0 and np.min(np.abs(times - target), initial=np.inf) >= min_gap:
+                # It takes the place of a blink not tied to anything, so the rate holds.
+                loose = np.flatnonzero(~anchored)
+                if loose.size:
+                    drop = int(rng.choice(loose))
+                    times, anchored = np.delete(times, drop), np.delete(anchored, drop)
+                times = np.append(times, target)
+                anchored = np.append(anchored, True)
     speech = np.asarray(features.speech, dtype=bool)
     pause_starts = np.flatnonzero(np.diff(speech.astype(np.int8)) == -1) + 1
     for start in pause_starts:
-        if rng.random() < 0.6:
+        if rng.random() < _PAUSE_PULL_CHANCE:
             move(start / fps + 0.05 + 0.15 * rng.random(), reach=1.0)
     times.sort()
     return times

@@ -54,8 +54,8 @@ def perform(
     report(0.4)
     look_at = np.array(look_at_deg, dtype=np.float64)
     head_share = min(2.0, max(0.0, head_intensity))
-    follow = style.head_mover * follow_basis(plan.spot, fps)
-    head = prosody_head(features, fps, style, head_rng, busy=shift_activity(follow, fps)) * head_share
+    follow = style.head_mover * follow_basis(plan.spot, plan.gaze, fps)
+    head = prosody_head(features, fps, style, head_rng, busy=shift_activity(plan.spot, fps)) * head_share
     head[:, :2] += (facing(look_at) + follow) * min(1.0, head_share)
     head = np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG)
     report(0.7)

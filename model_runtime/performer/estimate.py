@@ -96,7 +96,7 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
         values["saccade_amplitude_deg"] = float(np.mean(amplitudes))
 
     head = clip.head - clip.head.mean(axis=0)
-    basis = follow_basis(spot, fps)
+    basis = follow_basis(spot, offset, fps)
     mover = _head_mover(head[:, :2], basis, runs, fps)
     values["head_mover"] = default.head_mover if mover is None else mover
     basis = basis - basis.mean(axis=0)

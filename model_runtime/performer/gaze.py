@@ -28,8 +28,9 @@ from model_runtime.performer.style import PerformerStyle
 
 # Small saccades keep the fixation within this radius of its spot (the listener's face at ~1 m).
 FACE_RADIUS_DEG: Final[float] = 3.5
-# Looks away land at least this far from the listener, so they can be told from face saccades.
-MIN_AVERSION_DEG: Final[float] = 10.0
+# Looks away land at least this far from the listener, so they can be told from face saccades
+# (and leave a 10-deg mutual-gaze cone around the listener even with small saccades added).
+MIN_AVERSION_DEG: Final[float] = 14.0
 # Looks away stay within these (deg): beyond them people turn rather than glance; eye-in-head
 # saturates near 35 deg (Freedman & Sparks 1997) and vertical rig ranges are small.
 MAX_AVERSION_DEG: Final[float] = 45.0
@@ -47,7 +48,8 @@ _MIN_FIXATION_S: Final[float] = 0.12
 _BOUNDARY_CLEARANCE_S: Final[float] = 0.15
 _AVERSION_GAP_S: Final[float] = 0.35
 _RETURN_BEFORE_END_S: Final[float] = 2.3
-_START_AVERSION_CHANCE: Final[float] = 0.85
+_START_AVERSION_CHANCE: Final[float] = 0.9
+_LONG_UTTERANCE_S: Final[float] = 1.0
 _DURATION_SHAPE: Final[float] = 6.0
 
 
@@ -182,8 +184,8 @@ def _schedule_aversions(features: SpeechFeatures, fps: float, style: PerformerSt
 
     The lengths are drawn first, as many as the two mutual-gaze shares leave time for, and placed
     longest first (long ones need the most room), so the placed lengths keep the style's mean.
-    A look away goes to the start of an utterance ("cognitive" aversion) when one is free, else
-    anywhere in the condition (speaking or pausing) that is furthest below its share.
+    First most long utterances get one as they begin ("cognitive" aversion); the rest go anywhere
+    free in the condition (speaking or pausing) furthest below its share.
     """
     n = features.n_frames
     speech = np.asarray(features.speech, dtype=bool)[:n]
@@ -200,10 +202,36 @@ def _schedule_aversions(features: SpeechFeatures, fps: float, style: PerformerSt
     mean_frames = style.aversion_duration_s * fps
     count = stochastic_round((target[True] + target[False]) / mean_frames, rng)
     lengths = np.sort(np.maximum(2, np.round(mean_frames * gamma_quantile(spread(count), _DURATION_SHAPE))).astype(np.int64))[::-1]
-    onsets = [round(u.start * fps) for u in features.utterances if u.end - u.start >= 1.5 and rng.random() < _START_AVERSION_CHANCE]
     spoken = np.concatenate([[0], np.cumsum(speech)])
     bouts: list[tuple[int, int]] = []
-    for length in lengths:
+
+    def place(start: int, length: int) -> None:
+        taken[start : start + length] = True
+        bouts.append((start, start + length))
+        spent[True] += float(spoken[start + length] - spoken[start])
+        spent[False] += float(length - (spoken[start + length] - spoken[start]))
+
+    # Long utterances begin looking away: the longest looks away go to the longest utterances,
+    # cut short where needed to be back before the utterance's end, while the speaking budget lasts.
+    long_ones = sorted((u for u in features.utterances if u.end - u.start >= _LONG_UTTERANCE_S), key=lambda u: u.start - u.end)
+    remaining = list(lengths)
+    for utterance in long_ones:
+        if not remaining or rng.random() > _START_AVERSION_CHANCE:
+            continue
+        onset = round(utterance.start * fps)
+        lead = round(min(0.15 * remaining[0], 0.25 * fps))
+        start = max(0, onset - lead)
+        # Not before the previous utterance has ended looking at the listener.
+        start += int(np.flatnonzero(blocked[start:onset])[-1]) + 1 if np.any(blocked[start:onset]) else 0
+        room = int(np.argmax(np.concatenate([blocked[start:], [True]])))
+        length = min(int(remaining[0]), room)
+        if length < 0.5 * fps or spent[True] + length - (onset - start) > target[True] or np.any(taken[max(0, start - gap) : start + length + gap]):
+            continue
+        remaining.pop(0)
+        place(start, length)
+
+    # Further looks away fill speaking and pausing up to their shares.
+    for length in remaining:
         busy = np.concatenate([[0], np.cumsum(taken)])
         held = np.concatenate([[0], np.cumsum(blocked)])
         starts = np.arange(max(0, n - length + 1))
@@ -214,22 +242,11 @@ def _schedule_aversions(features: SpeechFeatures, fps: float, style: PerformerSt
         if deficit[cond] < 0.5 * length:
             continue
         # Frames of the other condition a look away starting here would cover: within its budget.
-        other = (spoken[starts + length] - spoken[starts]) if not cond else length - (spoken[starts + length] - spoken[starts])
-        free &= other <= max(0.0, deficit[not cond])
-        lead = round(min(0.25 * length, 0.5 * fps))
-        at_onset = [s - lead for s in onsets if 0 <= s - lead < starts.size and free[s - lead]]
-        if cond and at_onset:
-            start = int(at_onset[int(rng.integers(len(at_onset)))])
-            onsets.remove(start + lead)
-        else:
-            candidates = np.flatnonzero(free & (speech[starts] == cond))
-            if candidates.size == 0:
-                continue
-            start = int(rng.choice(candidates))
-        taken[start : start + length] = True
-        bouts.append((start, start + int(length)))
-        spent[True] += float(np.sum(speech[start : start + length]))
-        spent[False] += float(np.sum(~speech[start : start + length]))
+        in_speech = spoken[starts + length] - spoken[starts]
+        other = length - in_speech if cond else in_speech
+        candidates = np.flatnonzero(free & (speech[starts] == cond) & (other <= max(0.0, deficit[not cond])))
+        if candidates.size:
+            place(int(rng.choice(candidates)), int(length))
     bouts.sort()
     return bouts
 

@@ -16,16 +16,19 @@ from numpy.typing import NDArray
 from model_runtime.audio.types import SpeechFeatures
 from model_runtime.performer.style import PerformerStyle
 
-# Gaze shifts up to this amplitude (deg) are made by the eyes alone.
+# Gaze shifts up to this amplitude (deg) are made by the eyes alone, but for a token share.
 EYE_ONLY_RANGE_DEG: Final[float] = 15.0
+# Head movers move the head a little with every shift: this share of it, times the head-mover share.
+SMALL_SHIFT_SHARE: Final[float] = 0.2
 # Time constant (s) of the head's gamma-shaped step response to a new gaze spot; the eyes jump
-# first and the head arrives over about half a second.
-HEAD_FOLLOW_TAU_S: Final[float] = 0.12
+# first and the head arrives over about a quarter of a second.
+HEAD_FOLLOW_TAU_S: Final[float] = 0.07
 # How much of the listener's direction the head turns to face (beyond a small eye-only range).
 _FACE_LISTENER_SHARE: Final[float] = 0.85
 _FACE_LISTENER_EYE_ONLY_DEG: Final[float] = 10.0
-_PROSODY_LAG_S: Final[float] = 0.06
-_ACCENT_WIDTH_S: Final[float] = 0.5
+_PROSODY_LAG_S: Final[float] = 0.04
+_ACCENT_RISE_S: Final[float] = 0.16
+_ACCENT_FALL_S: Final[float] = 0.45
 _DRIFT_WIDTH_S: Final[float] = 1.5
 _DRIFT_WEIGHT: Final[float] = 0.6
 _SHIFT_DAMPING: Final[float] = 0.85
@@ -49,13 +52,21 @@ def follow_kernel(fps: float) -> NDArray[np.float64]:
     return out
 
 
-def follow_basis(spot: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
-    """Head (pitch, yaw) per frame for a head-mover share of 1: the smoothed dead-zoned spot."""
-    return causal_filter(dead_zone(spot, EYE_ONLY_RANGE_DEG), follow_kernel(fps))
+def follow_basis(spot: NDArray[np.float64], gaze: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """Head (pitch, yaw) per frame for a head-mover share of 1, from the gaze offsets from the listener.
+
+    ``spot`` (frames, 2): centre of the current fixation area (look-away spot or 0); its excess
+    over the eye-only range is followed in full. ``gaze`` (frames, 2): the gaze itself, followed
+    with :data:`SMALL_SHIFT_SHARE`. Both pass through the head's smooth, lagging step response.
+    """
+    target = dead_zone(spot, EYE_ONLY_RANGE_DEG) + SMALL_SHIFT_SHARE * gaze
+    return causal_filter(target, follow_kernel(fps))
 
 
-def shift_activity(follow: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
-    """(frames,) 0-1: 1 from just before the head starts following a gaze shift until it settles."""
+def shift_activity(spot: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """(frames,) 0-1: 1 from just before the head starts following a gaze shift beyond the
+    eye-only range (``spot`` as in :func:`follow_basis`) until it settles."""
+    follow = causal_filter(dead_zone(spot, EYE_ONLY_RANGE_DEG), follow_kernel(fps))
     n = follow.shape[0]
     if n < 2:
         return np.zeros(n)
@@ -106,10 +117,13 @@ def prosody_head(
     impulses[peaks, 0] = -strength * np.where(rng.random(peaks.size) < 0.75, 1.0, -0.5)
     impulses[peaks, 1] = strength * rng.choice((-1.0, 1.0), size=peaks.size)
     impulses[peaks, 2] = strength * rng.choice((-1.0, 1.0), size=peaks.size) * 0.7
-    lag = round(_PROSODY_LAG_S * fps)
-    width = max(3, round(_ACCENT_WIDTH_S * fps))
-    bump = np.concatenate([np.zeros(lag), np.hanning(width + 2)[1:-1]])
-    accents = np.column_stack([np.convolve(impulses[:, j], bump)[:n] for j in range(3)])
+    # Each accent: a quick rise whose fastest point lags the accent, then a slow return.
+    rise = np.arange(max(2, round(_ACCENT_RISE_S * fps))) / max(1, round(_ACCENT_RISE_S * fps) - 1)
+    fall = np.arange(1, max(2, round(_ACCENT_FALL_S * fps)) + 1) / max(2, round(_ACCENT_FALL_S * fps))
+    bump = np.concatenate([0.5 - 0.5 * np.cos(np.pi * rise), 0.5 + 0.5 * np.cos(np.pi * fall)])
+    shift = round((_PROSODY_LAG_S - _ACCENT_RISE_S / 2.0) * fps)
+    accents = np.column_stack([np.convolve(impulses[:, j], bump) for j in range(3)])
+    accents = accents[max(0, -shift) : max(0, -shift) + n] if shift < 0 else np.vstack([np.zeros((shift, 3)), accents])[:n]
     # Drift: white noise through a wide Gaussian, about 0.1-0.3 Hz.
     sigma = _DRIFT_WIDTH_S * fps
     taps = np.arange(-round(3 * sigma), round(3 * sigma) + 1)

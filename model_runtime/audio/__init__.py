@@ -5,10 +5,12 @@ torch) load their libraries when called.
 """
 
 from model_runtime.audio.features import compute_features
+from model_runtime.audio.files import features_from_file
 from model_runtime.audio.loading import MAX_SECONDS, iter_audio_blocks, load_audio, signal_from_array
 from model_runtime.audio.segmentation import SegmentationSettings, Segmenter, segment_speech
 from model_runtime.audio.streaming import StreamingFeatures, n_frames_for
 from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures, Utterance
+from model_runtime.audio.wav2vec import wav2vec2_features
 
 __all__ = [
     "MAX_SECONDS",
@@ -20,9 +22,11 @@ __all__ = [
     "StreamingFeatures",
     "Utterance",
     "compute_features",
+    "features_from_file",
     "iter_audio_blocks",
     "load_audio",
     "n_frames_for",
     "segment_speech",
     "signal_from_array",
+    "wav2vec2_features",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from model_runtime.audio.segmentation import SegmentationSettings
 from model_runtime.audio.streaming import StreamingFeatures, concatenate_features
 from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures
@@ -23,6 +25,9 @@ def compute_features(
         raise AudioError(signal.path, f"expected {SAMPLE_RATE} Hz audio (use load_audio or signal_from_array), got {signal.sample_rate} Hz")
     if signal.samples.ndim != 1:
         raise AudioError(signal.path, f"expected mono samples shaped (n,), got {signal.samples.shape}")
+    bad = ~np.isfinite(signal.samples)
+    if bad.any():
+        raise AudioError(signal.path, f"contains NaN or infinite samples (first at {np.argmax(bad) / SAMPLE_RATE:.3f} s)")
     stream = StreamingFeatures(fps, n_mels, segmentation)
     parts = [stream.push(signal.samples[start : start + BLOCK_SAMPLES]) for start in range(0, len(signal.samples), BLOCK_SAMPLES)]
     parts.append(stream.finish())

@@ -5,8 +5,9 @@ quietest level of the last few seconds, so steady noise, hum or a music bed rais
 instead of reading as speech; (2) not far below the recent loudest level, so room tone in a quiet
 pause is not speech; and (3) within reach of voiced frames, so breaths, clicks and noise bursts
 (loud but aperiodic) are not speech while the unvoiced consonants next to vowels are. The frame
-decisions are then padded at both edges, pauses shorter than ``min_pause`` are bridged and
-utterances shorter than ``min_utterance`` are dropped (a morphological closing then opening).
+decisions are then cleaned: pauses shorter than ``min_pause`` are bridged and bursts shorter than
+``min_utterance`` dropped (a morphological closing then opening), and what is left is padded at
+both edges.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from model_runtime.audio.types import Utterance
 class SegmentationSettings:
     """Times in seconds, levels in dB (of mean square, relative to full scale)."""
 
-    min_pause: float = 0.3  # shorter silences inside speech are not pauses
-    min_utterance: float = 0.2  # shorter bursts are not utterances
-    edge_padding: float = 0.05  # speech extended by this much at each edge (soft onsets, releases)
+    min_pause: float = 0.3  # shorter silences inside speech are not pauses (before edge padding)
+    min_utterance: float = 0.2  # shorter bursts are not utterances (before edge padding)
+    edge_padding: float = 0.05  # then speech is extended by this much at each edge (soft onsets, releases)
     voicing_reach: float = 0.2  # speech needs a voiced frame at most this far away
-    margin_db: float = 9.0  # above the noise floor
+    margin_db: float = 6.0  # above the noise floor
     range_db: float = 40.0  # at most this far below the loudest level of the last peak_window
     absolute_db: float = -65.0  # never speech below this
     smoothing: float = 0.05  # level smoothed over this span before the comparisons
@@ -66,7 +67,8 @@ class Segmenter:
         self.settings = s
         self.rate = rate
         half_smooth = _half(s.smoothing, rate)
-        self.smooth = SlidingWindow(half_smooth, half_smooth, -120.0, np.mean)
+        # Outside the audio reads NaN, left out of the mean, so the edges do not drag the floor down.
+        self.smooth = SlidingWindow(half_smooth, half_smooth, np.nan, np.nanmean)
         self.floor = SlidingWindow(_frames(s.floor_window, rate), 0, np.inf, np.min)
         self.peak = SlidingWindow(_frames(s.peak_window, rate), _frames(s.peak_lookahead, rate), -np.inf, np.max)
         reach = _frames(s.voicing_reach, rate)
@@ -75,14 +77,14 @@ class Segmenter:
         self.queues = {name: RowQueue(empty) for name in ("level", "floor", "peak")}
         self.voiced_queue = RowQueue(np.zeros(0, np.bool_))
         pad, gap, short = _frames(s.edge_padding, rate), _half(s.min_pause, rate), _half(s.min_utterance, rate)
-        # Pad edges, then close (dilate, erode) to bridge short pauses, then open (erode, dilate)
-        # to drop short bursts; outside the audio counts as pause, except where it would erode.
+        # Close (dilate, erode) to bridge short pauses, open (erode, dilate) to drop short bursts,
+        # then pad the edges; outside the audio counts as pause, except where it would erode.
         self.morphology = [
-            SlidingWindow(pad, pad, False, np.any, dtype=np.bool_),
             SlidingWindow(gap, gap, False, np.any, dtype=np.bool_),
             SlidingWindow(gap, gap, True, np.all, dtype=np.bool_),
             SlidingWindow(short, short, True, np.all, dtype=np.bool_),
             SlidingWindow(short, short, False, np.any, dtype=np.bool_),
+            SlidingWindow(pad, pad, False, np.any, dtype=np.bool_),
         ]
         self.utterances: list[Utterance] = []
         self._next = 0  # absolute index of the next mask row

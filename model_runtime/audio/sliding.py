@@ -39,12 +39,30 @@ class SlidingWindow:
         if ready <= 0:
             self.history = data
             return np.zeros(0, dtype=self.dtype)
-        out: NDArray[Any] = np.asarray(self.reduce(sliding_window_view(data, width), axis=1), dtype=self.dtype)
+        extreme = _EXTREMES.get(self.reduce)
+        if extreme is not None and width > 8:
+            out: NDArray[Any] = _sliding_extreme(data, width, extreme)
+        else:
+            out = np.asarray(self.reduce(sliding_window_view(data, width), axis=1), dtype=self.dtype)
         self.history = data[ready:]
         return out
 
     def finish(self) -> NDArray[Any]:
         return self.push(np.full(self.after, self.pad, dtype=self.dtype))
+
+
+_EXTREMES: dict[Any, np.ufunc] = {np.max: np.maximum, np.min: np.minimum}
+
+
+def _sliding_extreme(data: NDArray[Any], width: int, ufunc: np.ufunc) -> NDArray[Any]:
+    """Sliding max/min in O(n) (van Herk / Gil-Werman): block prefix and suffix extremes."""
+    n_out = len(data) - width + 1
+    fill = -np.inf if ufunc is np.maximum else np.inf
+    blocks = np.concatenate([data, np.full(-len(data) % width, fill, dtype=data.dtype)]).reshape(-1, width)
+    prefix = ufunc.accumulate(blocks, axis=1).ravel()
+    suffix = ufunc.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    result: NDArray[Any] = ufunc(suffix[:n_out], prefix[width - 1 : width - 1 + n_out])
+    return result
 
 
 class RowQueue:

@@ -19,6 +19,7 @@ from model_runtime.audio.analysis import ANALYSIS_RATE, HOP, WINDOW, FrameAnalys
 from model_runtime.audio.segmentation import SegmentationSettings, Segmenter
 from model_runtime.audio.sliding import RowQueue, SlidingWindow, majority, take_aligned
 from model_runtime.audio.types import SAMPLE_RATE, SpeechFeatures, Utterance
+from model_runtime.errors import AudioError
 
 # Voicing, after Praat's "To Pitch (ac)": a frame is voiced when its normalised autocorrelation
 # beats VOICING_THRESHOLD, raised steeply for frames whose peak is below SILENCE_THRESHOLD of the
@@ -46,7 +47,7 @@ class _Rows:
     data: dict[str, NDArray[Any]] = field(default_factory=dict)
 
     def append(self, name: str, rows: NDArray[Any]) -> None:
-        self.data[name] = np.concatenate([self.data[name], rows]) if name in self.data else rows
+        self.data[name] = np.concatenate([self.data[name], rows])
 
     def end(self) -> int:
         return self.base + min((len(v) for v in self.data.values()), default=0)
@@ -86,7 +87,8 @@ class StreamingFeatures:
         self._voicing = SlidingWindow(VOICING_SMOOTHING, VOICING_SMOOTHING, False, majority, dtype=np.bool_)
         self._level = RowQueue(np.zeros(0))
         self._segmenter = Segmenter(segmentation)
-        self._rows = _Rows()
+        empty, no = np.zeros(0), np.zeros(0, np.bool_)
+        self._rows = _Rows(data={"onset": empty, "logmel": np.zeros((0, n_mels)), "rms": empty, "f0": empty, "voiced": no, "speech": no})
         self._next_frame = 0
         self._reported_utterances = 0
         self._total_analysis: int | None = None  # known once finished
@@ -100,7 +102,11 @@ class StreamingFeatures:
     def push(self, samples: NDArray[np.floating]) -> SpeechFeatures:
         if self.finished:
             raise RuntimeError("push after finish")
-        chunk = np.asarray(samples, dtype=np.float32).reshape(-1)
+        chunk = np.asarray(samples, dtype=np.float32)
+        if chunk.ndim != 1:
+            raise ValueError(f"expected mono 16 kHz samples shaped (n,), got {chunk.shape}")
+        if not np.isfinite(chunk).all():
+            raise AudioError("<stream>", f"contains NaN or infinite samples (first near {self._samples / SAMPLE_RATE:.3f} s)")
         self._samples += len(chunk)
         self._buffer = np.concatenate([self._buffer, chunk])
         self._analyse(final=False)

@@ -28,6 +28,7 @@ from model_runtime.evaluation.reference_ranges import HUMAN_RANGES, RANGE_CONFID
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.projections.polar import PolarAxes
 
 # Seconds of clip per timeline figure: longer clips get several figures so curves stay readable.
 CHUNK_S = 30.0
@@ -169,7 +170,7 @@ def distribution_figure(a: Analysis, metrics: Metrics) -> str:
     ax.legend(fontsize=8)
 
     fig.delaxes(grid[0, 1])
-    polar = fig.add_subplot(2, 3, 2, projection="polar")
+    polar: PolarAxes = fig.add_subplot(2, 3, 2, projection="polar")  # type: ignore[assignment]
     centres = np.radians(np.arange(8) * 45.0)
     ours = metrics.get("saccade_direction_shares")
     ours_list = list(ours) if isinstance(ours, list) else [0.0] * 8

@@ -62,7 +62,9 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     best, median = min(times), float(np.median(times))
     print(f"features for 60 s of audio ({signal.path}) at {args.fps:g} fps, one thread:")
-    print(f"  best {best * 1000:.1f} ms, median {median * 1000:.1f} ms over {args.repeats} runs; real-time factor {60 / best:.0f} (best), {60 / median:.0f} (median)")
+    print(
+        f"  best {best * 1000:.1f} ms, median {median * 1000:.1f} ms over {args.repeats} runs; real-time factor {60 / best:.0f} (best), {60 / median:.0f} (median)"
+    )
 
     # Streaming: the 60 s looped into a long stream, pushed in 100 ms chunks; peak memory must not grow with length.
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -12,7 +12,6 @@ import pytest
 from model_runtime.audio import SAMPLE_RATE, AudioSignal, n_frames_for, wav2vec2_features
 from model_runtime.errors import GazeError
 
-
 # Importing torch and transformers takes several seconds on its own.
 needs_model = pytest.mark.slow
 

@@ -13,9 +13,7 @@ from model_runtime.errors import AudioError
 BLOCK_SAMPLES = 10 * SAMPLE_RATE
 
 
-def compute_features(
-    signal: AudioSignal, fps: float, n_mels: int = 40, segmentation: SegmentationSettings | None = None
-) -> SpeechFeatures:
+def compute_features(signal: AudioSignal, fps: float, n_mels: int = 40, segmentation: SegmentationSettings | None = None) -> SpeechFeatures:
     """Speech features with one row per animation frame: ceil(duration * fps) rows, row i at i / fps s.
 
     ``signal`` must be mono at 16 kHz (what load_audio and signal_from_array return).

@@ -193,7 +193,12 @@ def test_sixty_minute_strip_is_refused_up_front(empty_file, tmp_path):
     long = tmp_path / "hour.wav"
     subprocess.run(["sox", "-n", "-r", "8000", "-b", "8", "-c", "1", str(long), "trim", "0", "3600"], check=True)
     obj = flame_rig()
-    generate_ready(empty_file, obj, long)
+    if compat.has_audio():
+        strip = sound_strip(empty_file, long)
+        assert strip.frame_final_duration == 3600 * 25
+        generate_ready(empty_file, obj)
+    else:  # no sound strips in the 4.2 wheel: the same check on a file
+        generate_ready(empty_file, obj, long)
     cancelled(bpy.ops.gaze.generate)
     assert "60.0 minutes long" in empty_file.gaze.status and "up to 20 minutes" in empty_file.gaze.status
     assert not bpy.data.actions

@@ -213,6 +213,9 @@ def test_generate_twice_keeps_the_first_take(empty_file, speech):
     assert bpy.ops.gaze.regenerate() == {"FINISHED"}
     second = obj.animation_data.action
     assert second != first and first.use_fake_user
+    assert second["gaze_seed"] != first["gaze_seed"]
+    second_values = [tuple(k.co) for c in compat.fcurves(second, compat.action_slot_of(obj)) for k in c.keyframe_points]
+    assert second_values != first_values  # a new seed, a new performance
     assert [tuple(k.co) for c in compat.fcurves(first, None) for k in c.keyframe_points] == first_values
     assert "kept" in empty_file.gaze.status or first.name in bpy.data.actions
     assert bpy.ops.gaze.remove() == {"FINISHED"}
@@ -304,3 +307,15 @@ def test_undo_restores_the_previous_state_in_one_step(empty_file, speech):
         pytest.skip(f"undo is not available in this background session: {error}")
     rig = bpy.data.objects["Rig"]
     assert not bpy.data.actions and (rig.animation_data is None or rig.animation_data.action is None)
+
+
+def test_learned_engine(empty_file, speech):
+    from model_runtime.assets import assets_dir
+
+    if not (assets_dir() / "models" / "gaze_generator.onnx").is_file():
+        pytest.skip("the learned model (assets/models/gaze_generator.onnx) is not built in this checkout")
+    obj = flame_rig()
+    settings = generate_ready(empty_file, obj, speech)
+    settings.engine = "learned"
+    assert bpy.ops.gaze.generate() == {"FINISHED"}
+    assert obj.animation_data.action["gaze_engine"] == "learned"

@@ -1,0 +1,25 @@
+"""The panel cannot be drawn without a window; check what it draws exists and it is registered in the Gaze tab."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import bpy
+
+from gaze_addon import panel
+
+
+def test_every_setting_the_panel_draws_exists(empty_file):
+    source = inspect.getsource(panel)
+    drawn = set(re.findall(r"\.prop(?:_search)?\(settings, \"(\w+)\"", source))
+    drawn |= set(re.findall(r"for name in \(([^)]*)\)", source)[0].replace('"', "").replace(" ", "").split(",")) - {""}
+    names = set(empty_file.gaze.bl_rna.properties.keys())
+    assert len(drawn) > 20 and drawn <= names, drawn - names
+
+
+def test_panel_and_operators_are_registered(empty_file):
+    assert panel.GAZE_PT_main.bl_category == "Gaze" and panel.GAZE_PT_main.bl_region_type == "UI"
+    assert hasattr(bpy.types, "GAZE_PT_main")
+    for name in ("generate", "regenerate", "remove", "apply_take"):
+        assert getattr(bpy.ops.gaze, name).poll()

@@ -41,13 +41,15 @@ class Utterance:
 class SpeechFeatures:
     """Speech features, one row per animation frame: row ``i`` describes time ``i / fps`` seconds.
 
-    Shapes and units (frames = n_frames):
-      f0_hz   (frames,) float64  fundamental frequency in Hz, 0 where unvoiced
+    There are ceil(duration * fps) rows. Shapes and units (frames = n_frames; docs/audio.md has more):
+      f0_hz   (frames,) float64  fundamental frequency in Hz (60-500 searched), 0 where unvoiced
       voiced  (frames,) bool     voicing decision
-      rms     (frames,) float64  RMS energy of the signal around the frame, linear full-scale (0-1)
-      onset   (frames,) float64  onset strength (spectral flux), >= 0, in units of log-mel flux
-      logmel  (frames, n_mels) float64  log mel spectrum (natural log of power), n_mels mel bands
-      speech  (frames,) bool     speech (True) or pause (False)
+      rms     (frames,) float64  RMS of the signal over 40 ms around the frame (Hann-weighted),
+                                 linear full scale (0-1; a full-scale sine reads 0.707)
+      onset   (frames,) float64  onset strength (spectral flux), >= 0: mean over mel bands of the
+                                 rise in ln band power per 10 ms, the largest within the frame's interval
+      logmel  (frames, n_mels) float64  ln of mel-band power; the bands together sum to the mean square
+      speech  (frames,) bool     speech (True) or pause (False); True exactly inside ``utterances``
     ``utterances`` lists the speech segments in seconds.
     """
 

@@ -96,8 +96,14 @@ class StreamingFeatures:
 
     @property
     def latency(self) -> float:
-        """Seconds between a frame's audio arriving and the frame coming out (at most)."""
-        return (WINDOW / 2) / SAMPLE_RATE + PEAK_LOOKAHEAD + VOICING_SMOOTHING / ANALYSIS_RATE + self._segmenter.settings.lookahead() + 2 / ANALYSIS_RATE
+        """Most seconds of audio that arrive after a frame's time before that frame comes out.
+
+        Half an analysis window, the voicing look-ahead, the segmentation look-ahead, and the
+        analysis frames an animation frame reads past its own time (interpolation, onset interval).
+        """
+        emission = max(1, math.ceil(ANALYSIS_RATE / self.fps / 2)) + 1
+        voicing = PEAK_LOOKAHEAD + VOICING_SMOOTHING / ANALYSIS_RATE
+        return (WINDOW / 2) / SAMPLE_RATE + voicing + self._segmenter.settings.lookahead() + emission / ANALYSIS_RATE
 
     def push(self, samples: NDArray[np.floating]) -> SpeechFeatures:
         if self.finished:

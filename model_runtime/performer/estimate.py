@@ -17,6 +17,7 @@ from model_runtime.clip import MotionClip
 from model_runtime.conventions import angles_from_direction, direction_from_angles, head_matrix
 from model_runtime.errors import GazeError
 from model_runtime.performer.blinks import AREA_PER_DEPTH_SECOND
+from model_runtime.performer.engine import EYE_SEPARATION_M
 from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG
 from model_runtime.performer.head import follow_basis
 from model_runtime.performer.style import PerformerStyle
@@ -30,11 +31,26 @@ _FULL_BLINK: Final[float] = 0.9
 
 
 def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
-    """(frames, 2) pitch, yaw in degrees of the gaze in the character frame (both eyes averaged)."""
-    eyes = (clip.left_eye + clip.right_eye) / 2.0
+    """(frames, 2) pitch, yaw in degrees of the gaze in the character frame.
+
+    The gaze runs from between the eyes to where the two eyes' lines of sight meet (closest
+    approach), so vergence does not leak into it while the head turns; where the lines do not
+    converge in front of the eyes, the mean of the two eye directions is used.
+    """
+    left = direction_from_angles(clip.left_eye[:, 0], clip.left_eye[:, 1])
+    right = direction_from_angles(clip.right_eye[:, 0], clip.right_eye[:, 1])
+    half = np.array([EYE_SEPARATION_M / 2.0, 0.0, 0.0])
+    b = np.sum(left * right, axis=1)
+    d, e = left @ (2.0 * half), right @ (2.0 * half)
+    denom = 1.0 - b**2
+    ok = denom > 1e-9
+    safe = np.where(ok, denom, 1.0)
+    s_left, s_right = (b * e - d) / safe, (e - b * d) / safe
+    ok &= (s_left > 0.0) & (s_right > 0.0)
+    point = (half + s_left[:, None] * left - half + s_right[:, None] * right) / 2.0
+    in_head = np.where(ok[:, None], point, left + right)
     rotation = head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2])
-    direction = np.einsum("nij,nj->ni", rotation, direction_from_angles(eyes[:, 0], eyes[:, 1]))
-    pitch, yaw = angles_from_direction(direction)
+    pitch, yaw = angles_from_direction(np.einsum("nij,nj->ni", rotation, in_head))
     return np.column_stack([pitch, yaw])
 
 

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from model_runtime.audio.types import SpeechFeatures
+from model_runtime.audio.types import SpeechFeatures, Utterance
 from model_runtime.performer.sampling import SpreadUniform, gamma_quantile, stochastic_round
 from model_runtime.performer.style import PerformerStyle
 
@@ -50,6 +50,8 @@ _AVERSION_GAP_S: Final[float] = 0.35
 _RETURN_BEFORE_END_S: Final[float] = 2.3
 _START_AVERSION_CHANCE: Final[float] = 0.9
 _LONG_UTTERANCE_S: Final[float] = 1.0
+# Looks away are scheduled in windows of about this length (s).
+_WINDOW_S: Final[float] = 120.0
 _DURATION_SHAPE: Final[float] = 6.0
 
 
@@ -147,11 +149,11 @@ def plan_gaze(features: SpeechFeatures, fps: float, style: PerformerStyle, rng: 
             step = a * np.array([math.sin(angle[hop_index]), -math.cos(angle[hop_index])])
             hop_index += 1
             if np.linalg.norm(offset + step) > FACE_RADIUS_DEG:
-                # Turn the hop back towards the spot: same amplitude, stays within the face area.
+                # Turn the hop back through the spot so it stays within the face area; only a hop
+                # longer than the way across from here is shortened.
                 norm = float(np.linalg.norm(offset))
-                step = -offset / norm * a if norm > 1e-9 else step
-                if np.linalg.norm(offset + step) > FACE_RADIUS_DEG:
-                    step = -offset - offset / max(norm, 1e-9) * min(a - norm, FACE_RADIUS_DEG)
+                direction = -offset / norm if norm > 1e-9 else step / a
+                step = direction * min(a, norm + FACE_RADIUS_DEG)
             offset = offset + step
         targets[e] = spot + offset
         spots[e] = spot
@@ -180,17 +182,45 @@ def _render(times: NDArray[np.float64], targets: NDArray[np.float64], spots: NDA
 
 
 def _schedule_aversions(features: SpeechFeatures, fps: float, style: PerformerStyle, rng: np.random.Generator, spread: SpreadUniform) -> list[tuple[int, int]]:
-    """Looks away as (start frame, end frame) pairs, apart from each other by at least a gap.
+    """Looks away as (start frame, end frame) pairs, scheduled window by window.
+
+    Windows of about :data:`_WINDOW_S` end in a pause where there is one, so the work grows
+    linearly with the clip's length and each stretch of the clip keeps the style's shares.
+    """
+    speech = np.asarray(features.speech, dtype=bool)[: features.n_frames]
+    n = speech.size
+    window = round(_WINDOW_S * fps)
+    bouts: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        end = min(n, start + window)
+        if n - end < window // 2:
+            end = n
+        else:
+            pauses = np.flatnonzero(~speech[end : min(n, end + window // 4)])
+            end = end + int(pauses[0]) if pauses.size else end
+        t0, t1 = start / fps, end / fps
+        utterances = [
+            Utterance(max(u.start, t0) - t0, min(u.end, t1) - t0) for u in features.utterances if u.end > t0 and u.start < t1
+        ]
+        bouts += [(a + start, b + start) for a, b in _schedule_window(speech[start:end], utterances, fps, style, rng, spread)]
+        start = end
+    return bouts
+
+
+def _schedule_window(  # noqa: PLR0917 - private helper, called once
+    speech: NDArray[np.bool_], utterances: list[Utterance], fps: float, style: PerformerStyle, rng: np.random.Generator, spread: SpreadUniform
+) -> list[tuple[int, int]]:
+    """Looks away in one window, as (start frame, end frame) pairs at least a gap apart.
 
     The lengths are drawn first, as many as the two mutual-gaze shares leave time for, and placed
     longest first (long ones need the most room), so the placed lengths keep the style's mean.
     First most long utterances get one as they begin ("cognitive" aversion); the rest go anywhere
     free in the condition (speaking or pausing) furthest below its share.
     """
-    n = features.n_frames
-    speech = np.asarray(features.speech, dtype=bool)[:n]
+    n = speech.size
     blocked = np.zeros(n, dtype=bool)
-    for utterance in features.utterances:
+    for utterance in utterances:
         length = utterance.end - utterance.start
         if length >= 1.0:
             hold = min(_RETURN_BEFORE_END_S, length / 4.0)
@@ -213,7 +243,7 @@ def _schedule_aversions(features: SpeechFeatures, fps: float, style: PerformerSt
 
     # Long utterances begin looking away: the longest looks away go to the longest utterances,
     # cut short where needed to be back before the utterance's end, while the speaking budget lasts.
-    long_ones = sorted((u for u in features.utterances if u.end - u.start >= _LONG_UTTERANCE_S), key=lambda u: u.start - u.end)
+    long_ones = sorted((u for u in utterances if u.end - u.start >= _LONG_UTTERANCE_S), key=lambda u: u.start - u.end)
     remaining = list(lengths)
     for utterance in long_ones:
         if not remaining or rng.random() > _START_AVERSION_CHANCE:

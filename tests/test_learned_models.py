@@ -94,5 +94,5 @@ def test_shipped_models_load() -> None:
     models = load_models()
     assert models.config.fps == 25.0
     assert len(models.config.presets) >= 7
-    size = sum((p.path.stat().st_size for p in (models.generator, models.style_encoder)))
+    size = sum(p.path.stat().st_size for p in (models.generator, models.style_encoder))
     assert size < 20_000_000

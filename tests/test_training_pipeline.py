@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from model_runtime.training.augment import Augmentation  # noqa: E402
-from model_runtime.training.corpus import SPLITS, split_of  # noqa: E402
-from model_runtime.training.pipeline import TrainSettings, train  # noqa: E402
+from model_runtime.training.augment import Augmentation
+from model_runtime.training.corpus import SPLITS, split_of
+from model_runtime.training.pipeline import TrainSettings, train
 
 
 def test_splits_are_stable_and_cover_all() -> None:

@@ -123,7 +123,7 @@ def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDA
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
-def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, progress: Progress | None = None,
+def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
                      models: LearnedModels | None = None, temperature: float = 1.0) -> MotionClip:
     """A clip at ``features.fps`` (features must be at the model's rate; see :func:`features_for_model`)."""
     from model_runtime.generate import resolve_style
@@ -163,11 +163,8 @@ def learned_engine(audio: AudioInput, fps: float, *, style: StyleInput, seed: in
 
     models = shipped_models()
     model_fps = models.config.fps
-    if isinstance(audio, SpeechFeatures):
-        features = resample_features(audio, model_fps)
-    else:
-        features = speech_features(audio, model_fps)
+    features = resample_features(audio, model_fps) if isinstance(audio, SpeechFeatures) else speech_features(audio, model_fps)
     report = progress or (lambda fraction: None)
     report(0.2)
-    clip = generate_learned(features, style, seed, controls, lambda fraction: report(0.2 + 0.8 * fraction), models=models)
+    clip = generate_learned(features, style, seed, controls, progress=lambda fraction: report(0.2 + 0.8 * fraction), models=models)
     return clip.resample(fps)

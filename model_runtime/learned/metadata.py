@@ -130,8 +130,8 @@ def check_metadata(props: dict[str, str], role: Role, path: str | Path) -> Model
             "use the shipped models or train new ones with `python build.py train`",
         )
     version = props.get(VERSION_KEY, "")
-    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise ModelFileError(path, f"model format version {version!r} cannot be read by this runtime (it reads {FORMAT_VERSION.split('.')[0]}.x)")
+    if version.split(".")[0] != FORMAT_VERSION.split(".", maxsplit=1)[0]:
+        raise ModelFileError(path, f"model format version {version!r} cannot be read by this runtime (it reads {FORMAT_VERSION.split('.', maxsplit=1)[0]}.x)")
     if props.get(ROLE_KEY) != role:
         raise ModelFileError(path, f"is a {props.get(ROLE_KEY)!r} model, expected a {role!r} model")
     if CONFIG_KEY not in props:

@@ -73,7 +73,7 @@ def split_of(name: str, val_share: float, test_share: float) -> Split:
     return "test" if u < test_share else "val" if u < test_share + val_share else "train"
 
 
-def take_from_clip(name: str, speaker: str, performer: str, split: Split, features: SpeechFeatures, clip: MotionClip) -> Take:
+def take_from_clip(name: str, *, speaker: str, performer: str, split: Split, features: SpeechFeatures, clip: MotionClip) -> Take:
     """Pair speech features and a motion clip (resampled to the features' rate, cut to the shorter)."""
     clip = clip.resample(features.fps)
     n = min(clip.n_frames, features.n_frames)
@@ -156,7 +156,7 @@ def build_synthetic(speech_dir: Path, settings: SyntheticSettings, progress: Cal
         for k in rng.choice(len(pool), size=min(settings.takes_per_performer, len(pool)), replace=False):
             name, speaker, _, features = pool[int(k)]
             motion = perform(features, style, int(rng.integers(2**31)))
-            takes.append(take_from_clip(f"{performer}/{name}", speaker, performer, split, features, motion))
+            takes.append(take_from_clip(f"{performer}/{name}", speaker=speaker, performer=performer, split=split, features=features, clip=motion))
         if (p + 1) % 50 == 0:
             progress(f"corpus: {p + 1}/{settings.performers} performers, {len(takes)} takes")
     return takes
@@ -179,8 +179,8 @@ def build_from_manifest(manifest: Path, fps: float = 25.0, val_share: float = 0.
         split_text = (row.get("split") or "").strip()
         if split_text and split_text not in SPLITS:
             raise GazeError(f"{manifest}: line {i}: split {split_text!r} is not one of {list(SPLITS)}")
-        split: Split = split_text if split_text in SPLITS else split_of("performer:" + row["performer"], val_share, test_share)  # type: ignore[assignment]
+        split = split_text if split_text in SPLITS else split_of("performer:" + row["performer"], val_share, test_share)
         clip = load_take(manifest.parent / row["take"])
         features = compute_features(load_audio(manifest.parent / row["audio"]), fps)
-        takes.append(take_from_clip(row["take"], row["speaker"], row["performer"], split, features, clip))
+        takes.append(take_from_clip(row["take"], speaker=row["speaker"], performer=row["performer"], split=split, features=features, clip=clip))
     return takes

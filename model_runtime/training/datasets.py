@@ -91,7 +91,7 @@ class GeneratorWindows:
     vector comes from *another* take of the same performer, so the generator learns to transfer a
     style to new speech rather than to copy the take it is reproducing."""
 
-    def __init__(self, takes: list[Take], take_styles: NDArray[np.float32], chunk: int, lookahead: int, chunks: int,
+    def __init__(self, takes: list[Take], take_styles: NDArray[np.float32], *, chunk: int, lookahead: int, chunks: int,
                  start_share: float = 0.3, seed: int = 0) -> None:
         self.chunk, self.lookahead, self.chunks = chunk, lookahead, chunks
         self.span = chunks * chunk

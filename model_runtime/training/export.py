@@ -29,7 +29,7 @@ def generator_example(config: ModelConfig, batch: int = 1) -> tuple[torch.Tensor
     )
 
 
-def _export(model: torch.nn.Module, args: tuple[torch.Tensor, ...], path: Path, inputs: tuple[str, ...], outputs: tuple[str, ...],
+def _export(model: torch.nn.Module, args: tuple[torch.Tensor, ...], path: Path, *, inputs: tuple[str, ...], outputs: tuple[str, ...],
             dynamic: dict[str, dict[int, str]] | None, role: Role, config: ModelConfig) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -48,12 +48,12 @@ def _export(model: torch.nn.Module, args: tuple[torch.Tensor, ...], path: Path, 
 
 
 def export_generator(model: Generator, config: ModelConfig, path: Path) -> None:
-    _export(model, generator_example(config), path, GENERATOR_INPUTS, GENERATOR_OUTPUTS, None, "generator", config)
+    _export(model, generator_example(config), path, inputs=GENERATOR_INPUTS, outputs=GENERATOR_OUTPUTS, dynamic=None, role="generator", config=config)
 
 
 def export_style_encoder(model: StyleEncoder, config: ModelConfig, path: Path) -> None:
     example = (torch.zeros(2, config.style_window, len(config.channels)),)
-    _export(model, example, path, ("motion",), ("style",), {"motion": {0: "batch"}, "style": {0: "batch"}}, "style_encoder", config)
+    _export(model, example, path, inputs=("motion",), outputs=("style",), dynamic={"motion": {0: "batch"}, "style": {0: "batch"}}, role="style_encoder", config=config)
 
 
 def export_untrained(out_dir: Path, config: ModelConfig, seed: int = 0) -> None:

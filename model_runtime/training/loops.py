@@ -20,8 +20,8 @@ from model_runtime.training.networks import Generator, Posterior, StyleEncoder
 
 @dataclass(frozen=True)
 class StyleSettings:
-    steps: int = 1500
-    batch: int = 64
+    steps: int = 800
+    batch: int = 48
     temperature: float = 0.1
     lr: float = 1e-3
     seed: int = 0
@@ -33,7 +33,7 @@ class GeneratorSettings:
     normalised channels); ``kl_weight`` weighs the latent's KL term, ``free_nats`` per chunk are not
     penalised so the latent keeps carrying the saccade timing that audio cannot predict."""
 
-    steps: int = 4000
+    steps: int = 2500
     batch: int = 32
     chunks: int = 8
     position_weight: float = 0.5
@@ -56,7 +56,7 @@ def _log_every(steps: int) -> int:
     return max(1, steps // 10)
 
 
-def train_style_encoder(takes: list[Take], config: ModelConfig, stats: Statistics, settings: StyleSettings,
+def train_style_encoder(takes: list[Take], config: ModelConfig, stats: Statistics, settings: StyleSettings, *,
                         progress: Callable[[str], None] = print) -> StyleEncoder:
     torch.manual_seed(settings.seed)
     encoder = StyleEncoder(config)
@@ -70,7 +70,7 @@ def train_style_encoder(takes: list[Take], config: ModelConfig, stats: Statistic
     for step in range(settings.steps):
         loss = nt_xent(encoder(pairs.batch(settings.batch)), settings.temperature)
         optimiser.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         schedule.step()
         if (step + 1) % _log_every(settings.steps) == 0:
@@ -93,7 +93,7 @@ def take_styles(encoder: StyleEncoder, takes: list[Take], window: int, max_windo
     return np.stack(out).astype(np.float32)
 
 
-def rollout(generator: Generator, posterior: Posterior | None, audio: torch.Tensor, prev: torch.Tensor, style: torch.Tensor,
+def rollout(generator: Generator, posterior: Posterior | None, *, audio: torch.Tensor, prev: torch.Tensor, style: torch.Tensor,
             target: torch.Tensor | None, chunks: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``chunks`` chunks feeding each chunk's output back as the next one's previous motion.
 
@@ -124,7 +124,7 @@ def rollout(generator: Generator, posterior: Posterior | None, audio: torch.Tens
 def motion_loss(generator: Generator, predicted: torch.Tensor, target: torch.Tensor, prev: torch.Tensor, position_weight: float) -> torch.Tensor:
     """lambda * MSE(position) + (1 - lambda) * MSE(velocity), on normalised channels; the velocity of
     the first frame is taken from the last frame of the previous chunk."""
-    scale = generator.motion_norm.std
+    scale: torch.Tensor = generator.motion_norm.std
     p, t = predicted / scale, target / scale
     last = prev[:, -1:] / scale
     vp = torch.diff(torch.cat([last, p], dim=1), dim=1)
@@ -132,14 +132,14 @@ def motion_loss(generator: Generator, predicted: torch.Tensor, target: torch.Ten
     return position_weight * F.mse_loss(p, t) + (1.0 - position_weight) * F.mse_loss(vp, vt)
 
 
-def train_generator(takes: list[Take], styles: NDArray[np.float32], config: ModelConfig, stats: Statistics, settings: GeneratorSettings,
+def train_generator(takes: list[Take], styles: NDArray[np.float32], config: ModelConfig, stats: Statistics, settings: GeneratorSettings, *,
                     progress: Callable[[str], None] = print) -> Generator:
     torch.manual_seed(settings.seed)
     generator = Generator(config)
     generator.audio_norm.set(torch.tensor(stats.audio_mean, dtype=torch.float32), torch.tensor(stats.audio_std, dtype=torch.float32))
     generator.motion_norm.set(torch.tensor(stats.motion_mean, dtype=torch.float32), torch.tensor(stats.motion_std, dtype=torch.float32))
     posterior = Posterior(config)
-    windows = GeneratorWindows(takes, styles, config.chunk, config.lookahead, settings.chunks, seed=settings.seed)
+    windows = GeneratorWindows(takes, styles, chunk=config.chunk, lookahead=config.lookahead, chunks=settings.chunks, seed=settings.seed)
     parameters = list(generator.parameters()) + list(posterior.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=settings.lr, weight_decay=1e-5)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.1)
@@ -147,11 +147,11 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
     generator.train()
     for step in range(settings.steps):
         b = windows.batch(settings.batch)
-        predicted, kl = rollout(generator, posterior, b.audio, b.prev, b.style, b.motion, settings.chunks)
+        predicted, kl = rollout(generator, posterior, audio=b.audio, prev=b.prev, style=b.style, target=b.motion, chunks=settings.chunks)
         reconstruction = motion_loss(generator, predicted, b.motion, b.prev, settings.position_weight)
         loss = reconstruction + settings.kl_weight * torch.clamp(kl, min=settings.free_nats)
         optimiser.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimiser.step()
         schedule.step()

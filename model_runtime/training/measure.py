@@ -8,7 +8,7 @@ generates motion for B's speech in A's style, and B's own motion is the ground t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,7 +40,7 @@ def _pairs(takes: list[Take], window: int, count: int) -> list[tuple[Take, Take]
     return pairs[:count]
 
 
-def _float(metrics: dict[str, object], key: str) -> float:
+def _float(metrics: Mapping[str, object], key: str) -> float:
     value = metrics.get(key, float("nan"))
     return float(value) if isinstance(value, (int, float)) else float("nan")
 
@@ -84,7 +84,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
             per_pair[key].append(_float(metrics, key))
         for key in ("fixation_ratio", "comp_score", "l1div"):
             per_pair["truth_" + key].append(_float(truth, key))
-        per_pair["out_of_range"].append(float(len(out_of_range(metrics))))
+        per_pair["out_of_range"].append(float(len(out_of_range(dict(metrics)))))
         for key in TRANSFER_STATISTICS:
             per_pair["gen_" + key].append(_float(metrics, key))
             per_pair["ref_" + key].append(_float(reference_stats, key))
@@ -100,7 +100,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
 
     # Diversity: several seeds, same audio and style, for the first few pairs.
     diversities, l1divs = [], []
-    for ref, tgt in pairs[:5]:
+    for ref, tgt in pairs[:5]:  # five audio/style pairs are enough to average over
         clips = [generate_learned(tgt.features, ref.clip(fps), seed=s, controls=Controls(), models=models) for s in range(seeds)]
         diversities.append(diversity(clips))
         l1divs.append(float(np.mean([_float(evaluate(c, tgt.features), "l1div") for c in clips])))

@@ -22,6 +22,9 @@ from model_runtime.learned.metadata import ModelConfig
 
 
 class _Normaliser(nn.Module):
+    mean: Tensor
+    std: Tensor
+
     def __init__(self, size: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(size))
@@ -55,7 +58,8 @@ class _EncoderLayer(nn.Module):
         q, k, v = self.qkv(self.norm1(x)).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         attention = torch.softmax(q @ k.transpose(-1, -2) / (d // self.heads) ** 0.5, dim=-1)
         x = x + self.out((attention @ v).transpose(1, 2).reshape(b, t, d))
-        return x + self.ff(self.norm2(x))
+        out: Tensor = x + self.ff(self.norm2(x))
+        return out
 
 
 class StyleEncoder(nn.Module):
@@ -102,7 +106,7 @@ class Generator(nn.Module):
     def initial_state(self, batch: int) -> tuple[Tensor, Tensor]:
         return self.h0.expand(-1, batch, -1).contiguous(), self.c0.expand(-1, batch, -1).contiguous()
 
-    def forward(self, audio: Tensor, prev_motion: Tensor, style: Tensor, z: Tensor, h: Tensor, c: Tensor, first: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(self, audio: Tensor, prev_motion: Tensor, style: Tensor, z: Tensor, h: Tensor, c: Tensor, first: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # noqa: PLR0917 (the ONNX graph's inputs, passed positionally by the exporter)
         """audio (B, M, A), prev_motion (B, N, C) degrees (the previous chunk), style (B, S), z (B, Z),
         h and c (layers, B, hidden), first (B, 1): 1 at the start of a take (use h0, c0), else 0.
         Returns motion (B, N, C) degrees and the new h, c."""

@@ -59,6 +59,21 @@ def test_short_audio_and_other_layers(tiny_model: Path):
     assert wav2vec2_features(signal, tiny_model, 24, layer=0).shape == (1, 32)
 
 
+@needs_model
+def test_cli_stores_wav2vec2_rows(tiny_model: Path, tmp_path: Path):
+    import soundfile
+
+    from tests.test_cli import cli
+
+    audio = tmp_path / "tone.wav"
+    soundfile.write(audio, 0.3 * np.sin(2 * np.pi * 150 * np.arange(24000) / 24000), 24000)
+    out = tmp_path / "f.npz"
+    result = cli("features", audio, "--fps", "25", "-o", out, "--wav2vec2", tiny_model)
+    assert result.returncode == 0, result.stderr
+    data = np.load(out)
+    assert data["wav2vec2"].shape == (25, 32) and data["f0_hz"].shape == (25,)
+
+
 def test_missing_model_directory_is_a_clear_error(tmp_path: Path):
     with pytest.raises(GazeError, match=r"not a wav2vec 2\.0 model directory"):
         wav2vec2_features(AudioSignal(np.zeros(16000, np.float32), SAMPLE_RATE), tmp_path / "nothing", 30)

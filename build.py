@@ -176,7 +176,7 @@ def project_version() -> str:
 
 def download_wheels(python: Path, platform: str, python_version: str, pins: Sequence[str]) -> list[Path]:
     """The wheels of ``pins`` for a Blender platform and Python, from PyPI, cached in .cache/wheels."""
-    folder = WHEEL_CACHE / f"{platform}-cp{python_version.replace('.', '')}"
+    folder = WHEEL_CACHE / f"{platform}-cp{python_version.replace('.', '')}-{hashlib.sha256(' '.join(pins).encode()).hexdigest()[:8]}"
     stamp = folder / ".pins"
     if not (stamp.exists() and stamp.read_text() == "\n".join(pins)):
         if folder.exists():

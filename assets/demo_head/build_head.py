@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import bmesh
@@ -69,7 +70,7 @@ class _Builder:
     def weigh(self, verts: list[bmesh.types.BMVert], group: str, weight: float = 1.0) -> None:
         self.weights.setdefault(group, []).extend((v, weight) for v in verts)
 
-    def ellipsoid(self, centre: tuple[float, float, float], radii: tuple[float, float, float], material: str,
+    def ellipsoid(self, centre: tuple[float, float, float], radii: tuple[float, float, float], material: str, *,
                   rotation: Matrix | None = None, segments: int = 32, rings: int = 16) -> list[bmesh.types.BMVert]:
         matrix = Matrix.Translation(centre) @ (rotation or Matrix.Identity(4)) @ Matrix.Diagonal((*radii, 1.0))
         verts = bmesh.ops.create_uvsphere(self.bm, u_segments=segments, v_segments=rings, radius=1.0, matrix=matrix)["verts"]
@@ -120,7 +121,7 @@ def _add_lid(builder: _Builder, centre: Vector, side: str, upper: bool) -> None:
             verts.append(vert)
         rows.append(verts)
     faces = []
-    for lower_row, upper_row in zip(rows, rows[1:], strict=False):
+    for lower_row, upper_row in pairwise(rows):
         for i in range(len(betas) - 1):
             quad = (lower_row[i], lower_row[i + 1], upper_row[i + 1], upper_row[i])
             faces.append(builder.bm.faces.new(quad if upper else quad[::-1]))
@@ -148,7 +149,7 @@ def _hair_cap(builder: _Builder, centre: Vector, radii: tuple[float, float, floa
                                                               radii[1] * math.sin(polar) * math.sin(theta),
                                                               radii[2] * math.cos(polar)))))
         grid.append(ring)
-    for inner, outer in zip(grid, grid[1:], strict=False):
+    for inner, outer in pairwise(grid):
         for i in range(segments):
             builder.bm.faces.new((inner[i], inner[(i + 1) % segments], outer[(i + 1) % segments], outer[i]))
     verts = [v for ring in grid for v in ring]
@@ -182,7 +183,7 @@ def _head_mesh(builder: _Builder) -> None:
         builder.weights.setdefault("neck", []).extend((v, w) for v in ring)
         builder.weights.setdefault("root", []).extend((v, 1.0 - w) for v in ring)
         rings.append(ring)
-    for below, above in zip(rings, rings[1:], strict=False):
+    for below, above in pairwise(rings):
         for i in range(32):
             builder.bm.faces.new((below[i], below[(i + 1) % 32], above[(i + 1) % 32], above[i]))
     builder._paint([v for ring in rings for v in ring], "skin")

@@ -22,9 +22,9 @@ ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 import build_head  # noqa: E402
+
 import gaze_addon  # noqa: E402
 from gaze_addon import pipeline  # noqa: E402
-
 from model_runtime.generate import ENGINES  # noqa: E402
 from model_runtime.takes import save_take  # noqa: E402
 

@@ -1,17 +1,34 @@
 """Child process of test_install_extension.py: install the extension zip into a clean user profile,
 enable it and generate through the installed copy. Prints one JSON line prefixed ``RESULT``.
 
-Runs with ``python -S`` and a sys.path holding only the bpy module and numpy (Blender's own), so the
-runtime and its dependencies can only come from the wheels inside the zip.
-Usage: python -S install_driver.py SITE_DIR ZIP DEMO_HEAD_DIR
+Runs with ``python -S`` (no .pth files, so no editable model_runtime) and the bpy venv's
+site-packages appended to sys.path, with the venv's copies of the runtime's dependencies hidden, so
+the runtime and its dependencies can only come from the wheels inside the zip.
+Usage: python -S install_driver.py SITE_PACKAGES ZIP DEMO_HEAD_DIR
 """
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import sys
 from pathlib import Path
 
 site, package, demo_head = sys.argv[1:4]
+HIDDEN = {"model_runtime", "onnxruntime", "soundfile", "_soundfile", "_soundfile_data", "soxr", "cffi", "_cffi_backend", "typing_extensions"}
+
+
+class HideVenvCopies(importlib.abc.MetaPathFinder):
+    """Looks up the runtime's packages everywhere on sys.path except the test venv's site-packages."""
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in HIDDEN:
+            return None  # submodules follow their package, wherever that came from
+        elsewhere = [p for p in sys.path if Path(p).resolve() != Path(site).resolve()]
+        return importlib.machinery.PathFinder.find_spec(name, elsewhere)
+
+
+sys.meta_path.insert(0, HideVenvCopies())
 sys.path.append(site)
 
 import bpy  # noqa: E402
@@ -21,10 +38,11 @@ result = bpy.ops.extensions.package_install_files(filepath=package, repo="user_d
 module = "bl_ext.user_default.speech_gaze"
 report = {"install": sorted(result), "enabled": module in bpy.context.preferences.addons}
 
-import model_runtime  # noqa: E402
 import onnxruntime  # noqa: E402
 import soundfile  # noqa: E402
 import soxr  # noqa: E402
+
+import model_runtime  # noqa: E402
 from model_runtime.assets import asset_path, assets_dir  # noqa: E402
 
 report["modules"] = {m.__name__: m.__file__ for m in (model_runtime, onnxruntime, soundfile, soxr)}
@@ -40,13 +58,22 @@ voice = asset_path("voice/demo_voice.wav")
 report["exit_code"] = headless.main(["--audio", str(voice), "--style", "calm_presenter", "--armature", objects["armature"].name])
 rig, face = objects["armature"], objects["head"]
 report["rig_action"] = rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None
-bpy.context.scene.frame_set(1)
-start = {b.name: tuple(b.matrix) for b in rig.pose.bones}
-moved, blinked = set(), 0.0
-for frame in range(1, 250, 3):
+
+
+def pose_and_blink(frame):
+    """Evaluated pose-space bone matrices and the left blink key at ``frame``."""
     bpy.context.scene.frame_set(frame)
-    moved |= {b.name for b in rig.pose.bones if max(abs(x - y) for row_a, row_b in zip(b.matrix, start[b.name]) for x, y in zip(row_a, row_b)) > 1e-4}
-    blinked = max(blinked, face.data.shape_keys.key_blocks["eyeBlinkLeft"].value)
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    bones = {b.name: [list(row) for row in b.matrix] for b in rig.evaluated_get(depsgraph).pose.bones}
+    return bones, face.data.shape_keys.key_blocks["eyeBlinkLeft"].value
+
+
+start, blinked = pose_and_blink(1)
+moved = set()
+for frame in range(1, 250, 3):
+    bones, blink = pose_and_blink(frame)
+    blinked = max(blinked, blink)
+    moved |= {name for name, m in bones.items() if max(abs(a - b) for ra, rb in zip(m, start[name]) for a, b in zip(ra, rb)) > 1e-4}
 report["moved_bones"] = sorted(moved)
 report["max_blink"] = blinked
 print("RESULT " + json.dumps(report), flush=True)

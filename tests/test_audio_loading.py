@@ -142,6 +142,14 @@ def test_truncated_header(tmp_path: Path):
     expect_error(path, "corrupt or truncated")
 
 
+def test_truncated_compressed_data(tmp_path: Path):
+    good = tmp_path / "good.flac"
+    soundfile.write(good, tone(3.0, 16000) + 0.01 * np.random.default_rng(0).standard_normal(48000), 16000)
+    path = tmp_path / "cut.flac"
+    path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    expect_error(path, "corrupt or truncated")
+
+
 def test_corrupted_header(tmp_path: Path):
     good = tmp_path / "good.wav"
     soundfile.write(good, tone(1.0, 16000), 16000)

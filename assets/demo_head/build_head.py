@@ -50,8 +50,8 @@ MATERIALS = {
 IRIS_DEG = 27.0  # angular radius of the iris seen from the eye's centre
 PUPIL_DEG = 11.0
 # Eyelid openings (degrees above the eye's horizontal through its centre), at the middle of the eye.
-UPPER_LID_OPEN_DEG = 20.0
-LOWER_LID_DEG = -26.0
+UPPER_LID_OPEN_DEG = 30.0
+LOWER_LID_DEG = -30.0
 LID_CORNER_DEG = 55.0  # sideways angle where the upper and lower lids meet (the eye's corners)
 
 

@@ -25,6 +25,7 @@ import build_head  # noqa: E402
 
 import gaze_addon  # noqa: E402
 from gaze_addon import pipeline  # noqa: E402
+from model_runtime.errors import GazeError  # noqa: E402
 from model_runtime.generate import ENGINES  # noqa: E402
 from model_runtime.takes import save_take  # noqa: E402
 
@@ -75,10 +76,24 @@ def add_voice_strip(scene: bpy.types.Scene, voice: Path) -> None:
     strips.new_sound("voice", str(voice.resolve()), 2, 1)
 
 
+def pick_engine() -> str:
+    """The learned engine when its networks are shipped, else the physiological performer."""
+    if "learned" not in ENGINES:
+        return "procedural"
+    from model_runtime.learned.models import shipped_models
+
+    try:
+        shipped_models()
+    except GazeError as error:
+        print(f"[demo] learned engine unavailable ({error}); using the procedural performer", flush=True)
+        return "procedural"
+    return "learned"
+
+
 def generate(scene: bpy.types.Scene, rig: bpy.types.Object, style_source: str, style: str, seed: int) -> pipeline.Outcome:
     settings = scene.gaze
     settings.audio_source = "STRIP"
-    settings.engine = "learned" if "learned" in ENGINES else "procedural"
+    settings.engine = pick_engine()
     settings.seed = seed
     settings.eye_contact = "CAMERA"
     settings.style_source = style_source

@@ -31,7 +31,11 @@ EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
 
 
 def _describe_unreadable(path: Path, exc: Exception) -> str:
-    head = path.read_bytes()[:512] if path.is_file() else b""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
     if head and all(32 <= b < 127 or b in b"\t\r\n" for b in head):
         return "not an audio file: it holds plain text"
     if path.suffix.lower() not in EXTENSIONS:

@@ -70,6 +70,8 @@ def test_preset_medians_in_human_ranges(metrics: dict[str, list[dict[str, object
         assert values(metrics[name], key).size >= len(CLIPS), key
     # More eye contact while pausing than while speaking (Argyle & Cook: 41% vs 75%).
     assert np.median(values(metrics[name], "mutual_gaze_share_pause")) > np.median(values(metrics[name], "mutual_gaze_share_speech"))
+    # Blinks cluster at speech pauses (Nakano & Kitazawa 2010): clearly above where random blinks fall.
+    assert np.median(values(metrics[name], "blinks_near_pause_share")) > np.median(values(metrics[name], "blinks_near_pause_chance")) + 0.1
 
 
 @pytest.mark.slow

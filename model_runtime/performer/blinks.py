@@ -34,8 +34,9 @@ _INTERVAL_LOG_SD: Final[float] = 0.8
 # Gaze shifts this large (deg) nearly always carry a blink (Evinger et al. 1994: 97% over 33 deg).
 _SHIFT_BLINK_FULL_DEG: Final[float] = 30.0
 _SHIFT_BLINK_START_DEG: Final[float] = 12.0
-# Chance that a blink near a speech pause moves into it (Nakano & Kitazawa 2010).
-_PAUSE_PULL_CHANCE: Final[float] = 0.6
+# Chance that a blink within reach (s) of a speech pause moves into it (Nakano & Kitazawa 2010).
+_PAUSE_PULL_CHANCE: Final[float] = 0.8
+_PAUSE_REACH_S: Final[float] = 2.0
 
 
 def blink_shape(phase: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -131,6 +132,12 @@ def _pull_to_events(
                 return True
         return False
 
+    # Pauses first: a large gaze shift that finds no free blink still gets one (below).
+    speech = np.asarray(features.speech, dtype=bool)
+    pause_starts = np.flatnonzero(np.diff(speech.astype(np.int8)) == -1) + 1
+    for start in pause_starts:
+        if rng.random() < _PAUSE_PULL_CHANCE:
+            move(start / fps + 0.05 + 0.15 * rng.random(), reach=_PAUSE_REACH_S)
     if gaze_shifts is not None and len(gaze_shifts):
         span = _SHIFT_BLINK_FULL_DEG - _SHIFT_BLINK_START_DEG
         for shift_time, amplitude in np.asarray(gaze_shifts, dtype=np.float64):
@@ -146,10 +153,5 @@ def _pull_to_events(
                     times, anchored = np.delete(times, drop), np.delete(anchored, drop)
                 times = np.append(times, target)
                 anchored = np.append(anchored, True)
-    speech = np.asarray(features.speech, dtype=bool)
-    pause_starts = np.flatnonzero(np.diff(speech.astype(np.int8)) == -1) + 1
-    for start in pause_starts:
-        if rng.random() < _PAUSE_PULL_CHANCE:
-            move(start / fps + 0.05 + 0.15 * rng.random(), reach=1.0)
     times.sort()
     return times

@@ -70,6 +70,10 @@ def test_preset_medians_in_human_ranges(metrics: dict[str, list[dict[str, object
         assert values(metrics[name], key).size >= len(CLIPS), key
     # More eye contact while pausing than while speaking (Argyle & Cook: 41% vs 75%).
     assert np.median(values(metrics[name], "mutual_gaze_share_pause")) > np.median(values(metrics[name], "mutual_gaze_share_speech"))
+    # Head speed follows loudness (Munhall et al. 2004), and small-saccade amplitudes resemble the
+    # speaking fixation data in ../shared/data/gaze/psyberlab (Kolmogorov-Smirnov distance).
+    assert np.median(values(metrics[name], "head_rms_xcorr")) > 0.15
+    assert np.median(values(metrics[name], "ks_saccade_amplitude_psyberlab_speak")) < 0.4
     # Blinks cluster at speech pauses (Nakano & Kitazawa 2010): clearly above where random blinks fall.
     assert np.median(values(metrics[name], "blinks_near_pause_share")) > np.median(values(metrics[name], "blinks_near_pause_chance")) + 0.1
 

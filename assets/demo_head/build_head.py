@@ -50,8 +50,8 @@ MATERIALS = {
 IRIS_DEG = 27.0  # angular radius of the iris seen from the eye's centre
 PUPIL_DEG = 11.0
 # Eyelid openings (degrees above the eye's horizontal through its centre), at the middle of the eye.
-UPPER_LID_OPEN_DEG = 30.0
-LOWER_LID_DEG = -30.0
+UPPER_LID_OPEN_DEG = 26.0
+LOWER_LID_DEG = -28.0
 LID_CORNER_DEG = 55.0  # sideways angle where the upper and lower lids meet (the eye's corners)
 
 
@@ -239,6 +239,7 @@ def _mesh_object(name: str, builder: _Builder, armature: bpy.types.Object, colle
         obj.shape_key_add(name="Basis", from_mix=False)
         for side, targets in builder.blink_targets.items():
             key = obj.shape_key_add(name=BLINK_KEYS[side], from_mix=False)
+            key.value = 0.0  # Blender 5.0 starts new keys at 1 (fully applied)
             for vert, target in targets:
                 key.data[vert.index].co = target
     obj.parent = armature
@@ -267,8 +268,8 @@ def _armature(collection: bpy.types.Collection) -> bpy.types.Object:
 
 def _camera_and_lights(scene: bpy.types.Scene, collection: bpy.types.Collection) -> bpy.types.Object:
     camera = bpy.data.objects.new("DemoCamera", bpy.data.cameras.new("DemoCamera"))
-    camera.data.lens = 80.0
-    camera.location = (0.0, -0.78, 1.615)
+    camera.data.lens = 90.0
+    camera.location = (0.0, -0.78, 1.625)
     camera.rotation_euler = (math.radians(90.0), 0.0, 0.0)
     collection.objects.link(camera)
     scene.camera = camera

@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
     save_take(preset.clip, out / "demo_preset.npz")
     print(f"[demo] {preset.message}", flush=True)
     step(f"generate ({PRESET} preset)")
-    one_per_second = [round((s + 0.5) * FPS) for s in range(int(args.seconds))]
+    one_per_second = [s * FPS + FPS // 2 + 1 for s in range(int(args.seconds))]  # the frames the contact sheet picks
     preset_seconds = render_frames(scene, one_per_second, out / "frames_preset", f"preset: {PRESET}")
     step("render preset frames")
 

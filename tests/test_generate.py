@@ -148,3 +148,12 @@ def test_cli_generate_bad_input(tmp_path: Path) -> None:
     result = cli("generate", VOICE, "-o", tmp_path / "x.npz", "--engine", "magic")
     assert result.returncode != 0
     assert "engines available" in result.stderr
+
+
+def test_gaze_intensity_scales_eye_movements() -> None:
+    from model_runtime.performer.estimate import world_gaze
+
+    features = compute_features(load_audio(VOICE), 30.0)
+    spread = [float(np.ptp(world_gaze(generate(features, 30.0, seed=5, controls=Controls(gaze_intensity=g))), axis=0).max()) for g in (0.0, 0.5, 1.0)]
+    assert spread[0] < 0.5  # eyes stay on the listener
+    assert spread[0] < spread[1] < spread[2]

@@ -12,10 +12,12 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import bpy
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("gaze_addon", "model_runtime", "assets/presets", "assets/models", "blender_manifest.toml", "pyproject.toml")
@@ -66,3 +68,18 @@ def test_installed_extension_generates(linux_zip: Path, tmp_path: Path) -> None:
     assert report["rig_action"], "no action was written on the rig"
     assert {"neck", "left_eye", "right_eye"} <= set(report["moved_bones"]), report["moved_bones"]
     assert report["max_blink"] > 0.5, f"the eyes never closed more than {report['max_blink']:.2f} in 10 s"
+
+
+def test_zip_lists_its_wheels_and_leaves_numpy_to_blender(linux_zip: Path) -> None:
+    with zipfile.ZipFile(linux_zip) as archive:
+        names = set(archive.namelist())
+        manifest = tomllib.loads(archive.read("blender_manifest.toml").decode())
+    listed = manifest["build"]["generated"]["wheels"]
+    assert manifest["build"]["generated"]["platforms"] == ["linux-x64"]
+    assert all(w.removeprefix("./") in names for w in listed), "the manifest lists wheels the zip lacks"
+    assert {w.removeprefix("./") for w in listed} == {n for n in names if n.endswith(".whl")}
+    projects = {Path(w).name.split("-")[0].lower() for w in listed}
+    assert {"gaze_motion_runtime", "onnxruntime", "soundfile", "soxr"} <= projects
+    assert "numpy" not in projects
+    assert not any("win_amd64" in w or "macosx" in w for w in listed), "another platform's wheel is in the Linux zip"
+    assert "__init__.py" in names and "headless.py" in names

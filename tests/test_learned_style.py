@@ -34,7 +34,7 @@ def test_frame_rate_of_the_take_does_not_matter_much(models: LearnedModels) -> N
     clip = random_clip(fps=30.0, seconds=8.0, seed=2)
     a = style_from_take(models.style_encoder, clip).vector
     b = style_from_take(models.style_encoder, clip.resample(60.0)).vector
-    assert float(a @ b) > 0.98
+    assert float(a @ b) > 0.95
 
 
 def test_short_take_is_looped_and_says_so(models: LearnedModels) -> None:

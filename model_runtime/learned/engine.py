@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from model_runtime.audio.types import SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS, EYE_LIMIT_DEG, HEAD_LIMIT_DEG, angles_from_direction, direction_from_angles, head_matrix
+from model_runtime.errors import GazeError
 from model_runtime.learned.features import audio_matrix
 from model_runtime.learned.models import LearnedModels, shipped_models
 from model_runtime.learned.streaming import generate_frames
@@ -123,10 +124,24 @@ def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDA
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
-def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
-                     models: LearnedModels | None = None, temperature: float = 1.0) -> MotionClip:
-    """A clip at ``features.fps`` (features must be at the model's rate; see :func:`features_for_model`)."""
+def blink_parameters(style: StyleInput) -> tuple[PerformerStyle, str]:
+    """The performer style whose blink rate, length and partial share the blinks follow, and a note
+    when a fallback was used: a reference take too short for the performer's style estimate falls
+    back to the default preset's blinks (its gaze and head style still come from the take)."""
     from model_runtime.generate import resolve_style
+    from model_runtime.performer.presets import DEFAULT_PRESET
+
+    try:
+        return resolve_style(style), ""
+    except GazeError as exc:
+        if not (isinstance(style, MotionClip) or (isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES)):
+            raise
+        return resolve_style(DEFAULT_PRESET), f"blinks follow the {DEFAULT_PRESET} preset: {exc}"
+
+
+def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
+                     models: LearnedModels | None = None, temperature: float | None = None) -> MotionClip:
+    """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it)."""
 
     models = models or shipped_models()
     report = progress or (lambda fraction: None)
@@ -138,7 +153,7 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
-    blink_style = resolve_style(style)
+    blink_style, blink_note = blink_parameters(style)
     from model_runtime.performer.blinks import sample_blinks
 
     # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.
@@ -151,6 +166,8 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
             "model_version": config.trained.get("version", "")}
     if vector.note:
         meta["style_note"] = vector.note
+    if blink_note:
+        meta["blink_note"] = blink_note
     return MotionClip(fps=config.fps, data=np.nan_to_num(data), meta=meta)
 
 

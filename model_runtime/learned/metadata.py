@@ -46,6 +46,7 @@ class ModelConfig:
     chunk            N: frames the generator predicts per call
     lookahead        L: audio frames after the chunk it may see; its audio window is M = N + L
     latent_dim       size of the per-chunk latent sampled from N(0, I) at inference
+    temperature      scale of that latent at inference (chosen on the validation split after training)
     hidden, layers   LSTM size
     style_window     frames of motion the style encoder reads (default 4 s)
     style_dim        size of the (unit-length) style vector
@@ -60,6 +61,7 @@ class ModelConfig:
     chunk: int = 10
     lookahead: int = 4
     latent_dim: int = 8
+    temperature: float = 1.0
     hidden: int = 128
     layers: int = 2
     style_window: int = 100
@@ -82,6 +84,7 @@ class ModelConfig:
             "lookahead": self.lookahead,
             "audio_window": self.audio_window,
             "latent_dim": self.latent_dim,
+            "temperature": self.temperature,
             "hidden": self.hidden,
             "layers": self.layers,
             "style_window": self.style_window,
@@ -103,6 +106,7 @@ class ModelConfig:
                 chunk=int(data["chunk"]),
                 lookahead=int(data["lookahead"]),
                 latent_dim=int(data["latent_dim"]),
+                temperature=float(data.get("temperature", 1.0)),
                 hidden=int(data["hidden"]),
                 layers=int(data["layers"]),
                 style_window=int(data["style_window"]),

@@ -7,7 +7,8 @@ buffered until a whole window is there. At the end, :meth:`GeneratorStream.finis
 last audio row to fill the final window and trims the output to the frames that were pushed.
 
 The per-chunk latent z is drawn from N(0, I) by a generator seeded with ``seed``, in chunk order,
-so a seed always gives the same motion and different seeds give different motion.
+and scaled by the temperature (default: the model's own, chosen on validation data), so a seed
+always gives the same motion and different seeds give different motion.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from model_runtime.learned.models import LoadedModel
 class GeneratorStream:
     """Stateful generator run; ``push`` rows of audio features, then ``finish`` once."""
 
-    def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float = 1.0) -> None:
+    def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float | None = None) -> None:
         config = model.config
         style = np.asarray(style, dtype=np.float32).reshape(-1)
         if style.shape[0] != config.style_dim:
@@ -31,7 +32,7 @@ class GeneratorStream:
         self._config = config
         self._style = style[None, :]
         self._rng = np.random.default_rng(seed)
-        self._temperature = float(temperature)
+        self._temperature = config.temperature if temperature is None else float(temperature)
         self._buffer = np.zeros((0, len(config.audio_features)), dtype=np.float32)
         self._prev = np.zeros((1, config.chunk, len(config.channels)), dtype=np.float32)
         self._h = np.zeros((config.layers, 1, config.hidden), dtype=np.float32)
@@ -90,7 +91,7 @@ class GeneratorStream:
         return frames[:missing]
 
 
-def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float = 1.0) -> NDArray[np.float32]:
+def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float | None = None) -> NDArray[np.float32]:
     """Motion (frames, channels) in degrees for a whole file of audio feature rows."""
     stream = GeneratorStream(model, style, seed, temperature)
     head = stream.push(audio_rows)

@@ -57,6 +57,21 @@ def _correlation(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(x[keep], y[keep])[0, 1])
 
 
+def tune_temperature(models: LearnedModels, takes: list[Take], candidates: tuple[float, ...], performers: int = 10,
+                     progress: Callable[[str], None] = print) -> float:
+    """The latent temperature whose generations on the *validation* split have the best similarity score."""
+    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window, performers)
+    if not pairs:
+        return models.config.temperature
+    scores = {}
+    for temperature in candidates:
+        sims = [_float(evaluate(generate_learned(tgt.features, ref.clip(models.config.fps), seed=0, controls=Controls(), models=models, temperature=temperature),
+                                tgt.features, reference=tgt.clip(models.config.fps)), "sim_score") for ref, tgt in pairs]
+        scores[temperature] = float(np.nanmean(sims))
+    progress("temperature on validation: " + ", ".join(f"{t:g} -> sim {s:.3f}" for t, s in scores.items()))
+    return max(scores, key=lambda t: scores[t])
+
+
 def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seeds: int = 5, progress: Callable[[str], None] = print) -> Results:
     config = models.config
     fps = config.fps
@@ -64,7 +79,8 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     pairs = _pairs(test, config.style_window, performers)
     if len(pairs) < 2:
         raise ValueError(f"the test split has only {len(pairs)} performers with two takes; cannot measure")
-    results: Results = {"test_performers": float(len(pairs)), "test_speakers": float(len({t.speaker for p in pairs for t in p}))}
+    results: Results = {"test_performers": float(len(pairs)), "test_speakers": float(len({t.speaker for p in pairs for t in p})),
+                        "latent_temperature": config.temperature}
 
     # Style encoder retrieval from single windows of the target take against each reference take.
     window = config.style_window

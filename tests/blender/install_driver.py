@@ -55,7 +55,10 @@ import build_head  # noqa: E402
 objects = build_head.build_demo_head()
 headless = importlib.import_module(f"{module}.headless")
 voice = asset_path("voice/demo_voice.wav")
-report["exit_code"] = headless.main(["--audio", str(voice), "--style", "calm_presenter", "--armature", objects["armature"].name])
+# The learned engine runs the shipped ONNX networks through the extension's onnxruntime.
+engine = "learned" if (assets_dir() / "models" / "gaze_generator.onnx").exists() else "procedural"
+report["engine"] = engine
+report["exit_code"] = headless.main(["--audio", str(voice), "--style", "calm_presenter", "--engine", engine, "--armature", objects["armature"].name])
 rig, face = objects["armature"], objects["head"]
 report["rig_action"] = rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None
 

@@ -64,6 +64,8 @@ def test_installed_extension_generates(linux_zip: Path, tmp_path: Path) -> None:
     for name, path in report["modules"].items():
         assert Path(path).resolve().is_relative_to(profile.resolve()), f"{name} was imported from {path}, not from the installed extension"
     assert Path(report["assets"]).name == "_assets" and Path(report["assets"]).resolve().is_relative_to(profile.resolve())
+    shipped = (ROOT / "assets" / "models" / "gaze_generator.onnx").exists()
+    assert report["engine"] == ("learned" if shipped else "procedural"), "the zip lacks the learned engine's networks"
     assert report["exit_code"] == 0, completed.stdout[-3000:]
     assert report["rig_action"], "no action was written on the rig"
     assert {"neck", "left_eye", "right_eye"} <= set(report["moved_bones"]), report["moved_bones"]

@@ -2,7 +2,7 @@
 
 Debian's Blender has no numpy of its own, so this also proves the zip's vendored dependencies
 (numpy, onnxruntime, soundfile, soxr, the runtime) are enough. The zip comes from
-``python build.py extension`` (built here when missing).
+``python build.py extension`` (built here when missing or older than the sources).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(BLENDER is None, reason="Debi
 def test_legacy_zip_installs_and_generates_in_blender_34(tmp_path: Path) -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     package = ROOT / "dist" / f"speech_gaze_legacy-{version}-linux_x64.zip"
-    if not package.exists():
+    sources = [p for name in ("gaze_addon", "model_runtime", "assets") for p in (ROOT / name).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    if not package.exists() or package.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         subprocess.run([sys.executable, str(ROOT / "build.py"), "extension"], cwd=ROOT, check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GAZE_"))}
     env |= {"BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"), "BLENDER_USER_CONFIG": str(tmp_path / "config")}
@@ -42,6 +43,8 @@ def test_legacy_zip_installs_and_generates_in_blender_34(tmp_path: Path) -> None
     installed = (tmp_path / "scripts" / "addons" / "speech_gaze").resolve()
     for name, path in report["modules"].items():
         assert Path(path).resolve().is_relative_to(installed), f"{name} came from {path}, not from the installed add-on"
+    shipped = (ROOT / "assets" / "models" / "gaze_generator.onnx").exists()
+    assert report["engine"] == ("learned" if shipped else "procedural"), "the zip lacks the learned engine's networks"
     assert report["exit_code"] == 0, completed.stdout[-3000:]
     assert report["rig_action"], "no action was written on the rig"
     assert any("left_eye" in c for c in report["curves"]) and any("neck" in c for c in report["curves"]), report["curves"]

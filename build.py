@@ -90,9 +90,17 @@ def ensure_venv(venv: Path, requirements: Sequence[str], key_extra: str = "") ->
     return python
 
 
+def dependency_key() -> str:
+    """The declared dependencies alone: editing other pyproject sections must not rebuild .venv."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {"dependencies": project.get("dependencies", []), "optional": project.get("optional-dependencies", {})}
+    return hashlib.sha256(repr(declared).encode()).hexdigest()
+
+
 def ensure_main_venv() -> Path:
-    pyproject = (ROOT / "pyproject.toml").read_bytes()
-    return ensure_venv(VENV, ["-e", f"{ROOT}[dev]"], key_extra=hashlib.sha256(pyproject).hexdigest())
+    return ensure_venv(VENV, ["-e", f"{ROOT}[dev]"], key_extra=dependency_key())
 
 
 def ensure_blender_venv(version: str) -> Path:

@@ -97,7 +97,8 @@ def rollout(generator: Generator, posterior: Posterior | None, *, audio: torch.T
             target: torch.Tensor | None, chunks: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``chunks`` chunks feeding each chunk's output back as the next one's previous motion.
 
-    With a posterior and targets, z is inferred from the true chunk (training); otherwise z ~ N(0, I).
+    With a posterior and targets, z is inferred from the true chunk (training) and the KL term is
+    against the state-conditioned prior; otherwise z is sampled from that prior.
     Returns the motion (B, chunks * N, 7) and the mean KL per chunk.
     """
     config = generator.config
@@ -109,11 +110,12 @@ def rollout(generator: Generator, posterior: Posterior | None, *, audio: torch.T
         window = audio[:, k * n : k * n + config.audio_window]
         if posterior is not None and target is not None:
             mean, log_var = posterior(generator.motion_norm(prev), generator.motion_norm(target[:, k * n : (k + 1) * n]))
-            z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-            kls.append(0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).sum(-1).mean())
+            prior_mean, prior_log_var = generator.prior_stats(h)
+            latent = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+            kls.append(0.5 * (prior_log_var - log_var + (log_var.exp() + (mean - prior_mean) ** 2) / prior_log_var.exp() - 1.0).sum(-1).mean())
+            motion, h, c = generator.step(window, prev, style, latent, h, c)
         else:
-            z = torch.randn(batch, config.latent_dim)
-        motion, h, c = generator(window, prev, style, z, h, c, first)
+            motion, h, c = generator(window, prev, style, torch.randn(batch, config.latent_dim), h, c, first)
         first = torch.zeros(batch, 1)
         outputs.append(motion)
         prev = motion

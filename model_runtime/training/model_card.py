@@ -53,8 +53,9 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         f"projected audio ({len(config.audio_features)} features: 40 log-mel bands, pitch, voicing, loudness, onset, speech flag; "
         f"a convolution sees {config.lookahead} frames ahead), projected previous motion, the style vector and a {config.latent_dim}-d latent. "
         f"One call predicts N = {config.chunk} frames from an audio window of M = {config.audio_window} frames and carries (h, c) on.",
-        "- Stochastic part: a conditional VAE; the latent is inferred from the true chunk in training and drawn from N(0, I) at "
-        "inference, one draw per chunk from the seed.",
+        "- Stochastic part: a conditional VAE; the latent is inferred from the true chunk in training and, at inference, drawn "
+        f"from a learned prior conditioned on the LSTM state, one draw per chunk from the seed, noise scaled by {config.temperature:g} "
+        "(chosen on the validation split).",
         f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
         "pulled onto generated gaze shifts and speech pauses.",
         "",

@@ -4,9 +4,11 @@ StyleEncoder   a Transformer encoder over a window of motion -> a unit-length st
 Generator      a multi-layer LSTM with learnable initial states (h0, c0). Per frame its input is
                projected audio, projected previous motion, the style vector and a per-chunk latent
                z; one call predicts the next N frames from an audio window of M = N + L frames.
-               z ~ N(0, I) at inference is what makes seeds differ; during training a posterior
-               network infers z from the true chunk (a conditional VAE, as TalkingEyes does for the
-               head), so the decoder learns sharp saccades instead of their blurred average.
+               z comes from a learned prior conditioned on the LSTM state, p(z | h) = N(mu(h),
+               sigma(h)), sampled with noise from the seed at inference: that is what makes seeds
+               differ. During training a posterior network infers z from the true chunk (a
+               conditional VAE, as TalkingEyes does for the head, with a state-conditioned prior as
+               in a variational RNN), so the decoder learns sharp saccades instead of their average.
 
 Both take and return degrees; normalisation statistics live inside them as buffers so the ONNX
 graphs are self-contained.
@@ -102,21 +104,32 @@ class Generator(nn.Module):
         self.h0 = nn.Parameter(torch.zeros(config.layers, 1, config.hidden))
         self.c0 = nn.Parameter(torch.zeros(config.layers, 1, config.hidden))
         self.head = nn.Linear(config.hidden, channels)
+        self.prior = nn.Linear(config.hidden, 2 * config.latent_dim)
 
     def initial_state(self, batch: int) -> tuple[Tensor, Tensor]:
         return self.h0.expand(-1, batch, -1).contiguous(), self.c0.expand(-1, batch, -1).contiguous()
 
+    def prior_stats(self, h: Tensor) -> tuple[Tensor, Tensor]:
+        """Mean and log variance (B, Z) of the latent's prior given the state (layers, B, hidden)."""
+        mean, log_var = self.prior(h[-1]).chunk(2, dim=-1)
+        return mean, torch.clamp(log_var, -8.0, 4.0)
+
     def forward(self, audio: Tensor, prev_motion: Tensor, style: Tensor, z: Tensor, h: Tensor, c: Tensor, first: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # noqa: PLR0917 (the ONNX graph's inputs, passed positionally by the exporter)
-        """audio (B, M, A), prev_motion (B, N, C) degrees (the previous chunk), style (B, S), z (B, Z),
-        h and c (layers, B, hidden), first (B, 1): 1 at the start of a take (use h0, c0), else 0.
-        Returns motion (B, N, C) degrees and the new h, c."""
-        n = self.config.chunk
+        """audio (B, M, A), prev_motion (B, N, C) degrees (the previous chunk), style (B, S), z (B, Z)
+        standard normal noise, h and c (layers, B, hidden), first (B, 1): 1 at the start of a take
+        (use h0, c0), else 0. Returns motion (B, N, C) degrees and the new h, c."""
         start = first.reshape(1, -1, 1)
         h = start * self.h0 + (1.0 - start) * h
         c = start * self.c0 + (1.0 - start) * c
+        mean, log_var = self.prior_stats(h)
+        return self.step(audio, prev_motion, style, mean + torch.exp(0.5 * log_var) * z, h, c)
+
+    def step(self, audio: Tensor, prev_motion: Tensor, style: Tensor, latent: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # noqa: PLR0917
+        """One chunk from a given latent and state (training feeds the posterior's latent here)."""
+        n = self.config.chunk
         a = torch.tanh(self.audio_proj(self.audio_norm(audio).transpose(1, 2)).transpose(1, 2))
         p = torch.tanh(self.motion_proj(self.motion_norm(prev_motion)))
-        extra = torch.cat([style, z], dim=-1).unsqueeze(1).expand(-1, n, -1)
+        extra = torch.cat([style, latent], dim=-1).unsqueeze(1).expand(-1, n, -1)
         y, (h_out, c_out) = self.lstm(torch.cat([a, p, extra], dim=-1), (h, c))
         return self.motion_norm.inverse(self.head(y)), h_out, c_out
 

@@ -44,7 +44,7 @@ class TrainSettings:
     max_clips: int | None = None
     measure_performers: int = 20
     measure_seeds: int = 5
-    temperatures: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6)
+    temperatures: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
     # One thread: the same result whatever the machine's core count, and robust when the cores are shared.
     threads: int = 1
 

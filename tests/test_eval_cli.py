@@ -38,7 +38,7 @@ def test_eval_one_take_with_reference_and_report(tmp_path: Path, capsys: pytest.
     text = out.read_text()
     assert "NaN" not in text  # strict JSON: undefined values are null
     metrics = json.loads(text)
-    for key in (*REQUIRED, *LITERATURE, "sim_score", "mae_deg", "vel_error", "mee"):
+    for key in (*REQUIRED, *LITERATURE, "sim_score", "mae_deg", "vel_error", "mee", "style_error"):
         assert key in metrics, key
     assert len(metrics["head_std_deg"]) == 3
     assert metrics["mae_deg"] > 0 and metrics["sim_score"] <= 1.0
@@ -55,6 +55,7 @@ def test_eval_against_itself_is_perfect(tmp_path: Path):
     assert main(["eval", str(take), "--audio", str(VOICE), "--reference", str(take), "--json", str(out)]) == 0
     metrics = json.loads(out.read_text())
     assert metrics["sim_score"] == 1.0 and metrics["mae_deg"] == 0.0 and metrics["vel_error"] == 0.0 and metrics["mee"] == 0.0
+    assert metrics["style_error"] == pytest.approx(0.0, abs=1e-5) and "style_error_note" not in metrics
 
 
 def test_dataset_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

@@ -23,14 +23,14 @@ KEY_METRICS = (
     "fixation_ratio", "comp_score", "saccade_rate_hz", "saccade_amplitude_median_deg", "mutual_gaze_share_speech",
     "mutual_gaze_share_pause", "blink_rate_per_min", "blink_ibi_skewness", "blink_close_open_ratio", "bas", "bas_chance", "l1div",
 )
-REFERENCE_METRICS = ("sim_score", "mae_deg", "vel_error", "mee")
+REFERENCE_METRICS = ("sim_score", "mae_deg", "vel_error", "mee", "style_error")
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("eval", help="measure gaze, head and blink motion against speech", description=__doc__)
     parser.add_argument("motion", type=Path, help="take to evaluate, or a folder of takes (dataset mode)")
     parser.add_argument("--audio", type=Path, required=True, help="the speech of the take, or a folder of audio files named like the takes")
-    parser.add_argument("--reference", type=Path, help="reference take (or folder of them) for the paired metrics (sim_score, mae_deg, vel_error, mee)")
+    parser.add_argument("--reference", type=Path, help="reference take (or folder of them) for the paired metrics (sim_score, mae_deg, vel_error, mee, style_error)")
     parser.add_argument("--json", type=Path, required=True, help="write the metrics here")
     parser.add_argument("--report", type=Path, help="write an HTML report here (dataset mode: a folder, one report per clip)")
     parser.add_argument("--csv", type=Path, help="dataset mode: write one row per clip here")
@@ -67,6 +67,8 @@ def _evaluate_one(args: argparse.Namespace, config: EvalConfig, take: Path, audi
         print(f"note: {take.name} lasts {clip.duration:.2f} s but {audio.name} {signal.duration:.2f} s; frames past the audio's end count as pause", file=sys.stderr)
     features = compute_features(signal, clip.fps)
     metrics = evaluate(clip, features, reference_clip, config)
+    if isinstance(note := metrics.get("style_error_note"), str):
+        print(f"note: {take.name}: {note}", file=sys.stderr)
     if report is not None:
         from model_runtime.evaluation.report import write_report
 

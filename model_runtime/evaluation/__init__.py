@@ -8,6 +8,8 @@ Nothing here imports matplotlib; :mod:`model_runtime.evaluation.report` does, wh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,8 +20,13 @@ from model_runtime.evaluation.analysis import Analysis, EvalConfig, analyze
 from model_runtime.evaluation.distributions import distribution_distances
 from model_runtime.evaluation.events import angular_speed, interval_mask
 from model_runtime.evaluation.reference_ranges import HUMAN_RANGES, RANGE_CONFIDENCE, out_of_range
+from model_runtime.evaluation.style_metrics import shipped_style_error, style_error
 
-Metrics = dict[str, float | list[float]]
+if TYPE_CHECKING:
+    from model_runtime.learned.models import LoadedModel
+
+# Numbers, a few lists (per-axis, per-bin) and, rarely, a note that explains an undefined value.
+Metrics = dict[str, float | list[float] | str]
 
 __all__ = ["HUMAN_RANGES", "RANGE_CONFIDENCE", "Analysis", "EvalConfig", "Metrics", "analyze", "evaluate", "out_of_range"]
 
@@ -137,10 +144,22 @@ def reference_metrics(clip: MotionClip, reference: MotionClip, fix_pred: float, 
     }
 
 
-def evaluate(clip: MotionClip, features: SpeechFeatures, reference: MotionClip | None = None, config: EvalConfig | None = None) -> Metrics:
+def style_metrics(clip: MotionClip, reference: MotionClip, encoder: LoadedModel | None) -> Metrics:
+    """``style_error`` (and ``style_error_note`` when it is undefined or a fallback was used)."""
+    result = style_error(clip, reference, encoder) if encoder is not None else shipped_style_error(clip, reference)
+    out: Metrics = {"style_error": result.value}
+    if result.note:
+        out["style_error_note"] = result.note
+    return out
+
+
+def evaluate(
+    clip: MotionClip, features: SpeechFeatures, reference: MotionClip | None = None, config: EvalConfig | None = None, *, style_encoder: LoadedModel | None = None,
+) -> Metrics:
     """Every metric of one clip against its speech (and a reference take, when given).
 
     ``features`` must be computed at the clip's frame rate (``compute_features(signal, clip.fps)``).
+    ``style_encoder``: the network for ``style_error`` (with a reference); default the shipped one.
     """
     cfg = config or EvalConfig()
     a = analyze(clip, features, cfg)
@@ -152,4 +171,5 @@ def evaluate(clip: MotionClip, features: SpeechFeatures, reference: MotionClip |
         fix, comp = out["fixation_ratio"], out["comp_score"]
         assert isinstance(fix, float) and isinstance(comp, float)
         out.update(reference_metrics(clip, reference, fix, comp))
+        out.update(style_metrics(clip, reference, style_encoder))
     return out

@@ -227,7 +227,9 @@ def distribution_figure(a: Analysis, metrics: Metrics) -> str:
     return _png(fig)
 
 
-def _format(value: float | list[float]) -> str:
+def _format(value: float | list[float] | str) -> str:
+    if isinstance(value, str):
+        return html.escape(value)
     if isinstance(value, list):
         return ", ".join(f"{v:.3g}" for v in value)
     return "n/a" if math.isnan(value) else f"{value:.4g}"

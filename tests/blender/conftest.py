@@ -9,6 +9,7 @@ character, Rigify-like and Mixamo-like names, and a face mesh with ARKit shape k
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,28 @@ else:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import gaze_addon
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Leave with pytest's status before Python tears the bpy module down.
+
+    The PyPI bpy 4.2 module segfaults while the interpreter shuts down once a property with a
+    ``poll`` callback has been registered, even after it is unregistered again (4.5 can hang there
+    instead); Blender itself exits through its window manager and is not affected. The results are
+    all reported by now, so only that teardown is skipped.
+    """
+    if bpy is not None and _exit_status:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[0])
 
 
 @pytest.fixture(scope="session", autouse=True)

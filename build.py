@@ -33,9 +33,10 @@ import tomllib
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 SHARED = ROOT.parent / "shared"
-# Debian packages: the 3.4 binary for the --background tests, speech synthesis and media tools.
-APT_PACKAGES = ("blender", "espeak-ng", "ffmpeg", "sox", "libsndfile1")
-APT_COMMANDS = ("blender", "espeak-ng", "ffmpeg", "sox")
+# Debian packages: the 3.4 binary for the --background tests, speech synthesis and media tools;
+# Xvfb, xauth and Mesa's software OpenGL run that Blender with a window (the undo test).
+APT_PACKAGES = ("blender", "espeak-ng", "ffmpeg", "sox", "libsndfile1", "xvfb", "xauth", "libgl1-mesa-dri")
+APT_COMMANDS = ("blender", "espeak-ng", "ffmpeg", "sox", "xvfb-run", "xauth")
 # One venv per Blender version (one Blender per process). 4.2's wheel has no audio (aud).
 BLENDER_WHEELS = {"4.2": "bpy==4.2.23", "4.5": "bpy==4.5.15", "5.0": "bpy==5.0.1"}
 BLENDER_TEST_DEPS = ("pytest>=8",)

@@ -117,12 +117,12 @@ def new_sound_strip(scene: Any, name: str, filepath: str, channel: int, frame_st
 
 
 def has_audio() -> bool:
-    """Whether this Blender was built with audaspace (sound strips can be created and read)."""
-    try:
-        import aud  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether this Blender was built with audaspace (sound strips can be created and read).
+
+    The build option, not ``import aud``: Debian's 3.4 has audaspace, but its ``aud`` module fails
+    to import next to a numpy 2 (built against numpy 1).
+    """
+    return bool(bpy.app.build_options.audaspace)
 
 
 def can_register_cli_command() -> bool:

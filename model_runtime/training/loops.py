@@ -1,5 +1,6 @@
 """Training loops: NT-Xent pretraining of the style encoder, then the generator as a conditional VAE
-with the position + velocity loss, unrolled over chunks on its own outputs as at run time."""
+with the position + velocity loss, unrolled over chunks on its own outputs as at run time, plus
+free-running rows (latents from the prior) held to the true windows' statistics."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ class StyleSettings:
 class GeneratorSettings:
     """``position_weight`` is lambda in lambda * MSE(position) + (1 - lambda) * MSE(velocity) (on
     normalised channels); ``kl_weight`` weighs the latent's KL term, ``free_nats`` per chunk are not
-    penalised so the latent keeps carrying the saccade timing that audio cannot predict."""
+    penalised so the latent keeps carrying the saccade timing that audio cannot predict.
+
+    Each batch is also run free, with latents drawn from the prior as at inference; those rows are
+    not held to the true frames (their saccades need not fall where the take's did) but to its
+    window statistics (:func:`window_statistics`), weighted by ``statistics_weight``: this is what
+    makes sampled motion as large, as jumpy and as styled as the takes rather than a blurred mean."""
 
     steps: int = 2500
     batch: int = 32
@@ -39,6 +45,7 @@ class GeneratorSettings:
     position_weight: float = 0.5
     kl_weight: float = 3e-3
     free_nats: float = 2.0
+    statistics_weight: float = 1.0
     lr: float = 2e-3
     seed: int = 0
 
@@ -94,25 +101,30 @@ def take_styles(encoder: StyleEncoder, takes: list[Take], window: int, max_windo
 
 
 def rollout(generator: Generator, posterior: Posterior | None, *, audio: torch.Tensor, prev: torch.Tensor, style: torch.Tensor,
-            target: torch.Tensor | None, chunks: int) -> tuple[torch.Tensor, torch.Tensor]:
+            target: torch.Tensor | None, chunks: int, inferred: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``chunks`` chunks feeding each chunk's output back as the next one's previous motion.
 
-    With a posterior and targets, z is inferred from the true chunk (training) and the KL term is
-    against the state-conditioned prior; otherwise z is sampled from that prior.
-    Returns the motion (B, chunks * N, 7) and the mean KL per chunk.
+    With a posterior and targets, z is inferred from the true chunk (training) for the rows where
+    ``inferred`` (B,) is true (default: all) and the KL term is against the state-conditioned
+    prior; every other row samples z from that prior, as at inference.
+    Returns the motion (B, chunks * N, 7) and the mean KL per chunk of the inferred rows.
     """
     config = generator.config
     n, batch = config.chunk, audio.shape[0]
     h, c = generator.initial_state(batch)
     first = torch.ones(batch, 1)
+    rows = torch.ones(batch, dtype=torch.bool) if inferred is None else inferred
     outputs, kls = [], []
     for k in range(chunks):
         window = audio[:, k * n : k * n + config.audio_window]
         if posterior is not None and target is not None:
-            mean, log_var = posterior(generator.motion_norm(prev), generator.motion_norm(target[:, k * n : (k + 1) * n]))
             prior_mean, prior_log_var = generator.prior_stats(h)
-            latent = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-            kls.append(0.5 * (prior_log_var - log_var + (log_var.exp() + (mean - prior_mean) ** 2) / prior_log_var.exp() - 1.0).sum(-1).mean())
+            prior_latent = prior_mean + torch.randn_like(prior_mean) * torch.exp(0.5 * prior_log_var)
+            mean, log_var = posterior(generator.motion_norm(prev[rows]), generator.motion_norm(target[rows, k * n : (k + 1) * n]))
+            latent = prior_latent.clone()
+            latent[rows] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+            p_mean, p_log_var = prior_mean[rows], prior_log_var[rows]
+            kls.append(0.5 * (p_log_var - log_var + (log_var.exp() + (mean - p_mean) ** 2) / p_log_var.exp() - 1.0).sum(-1).mean())
             motion, h, c = generator.step(window, prev, style, latent, h, c)
         else:
             motion, h, c = generator(window, prev, style, torch.randn(batch, config.latent_dim), h, c, first)
@@ -134,6 +146,39 @@ def motion_loss(generator: Generator, predicted: torch.Tensor, target: torch.Ten
     return position_weight * F.mse_loss(p, t) + (1.0 - position_weight) * F.mse_loss(vp, vt)
 
 
+def window_statistics(motion: torch.Tensor, scale: torch.Tensor, still_deg: float = 0.3, stable_deg: float = 0.8,
+                      mutual_deg: float = 10.0) -> torch.Tensor:
+    """(B, F): what a window's style is made of, per window of (B, T, 7) degrees (ANGLE_CHANNELS).
+
+    On channels divided by ``scale``: each channel's mean (where the gaze rests), the covariance of
+    the channels (head and eye spread), the mean absolute velocity, displacement over 4 frames and
+    velocity covariance (motion energy; how eyes and head move together). Then soft shares, so they
+    have a gradient: frames where a channel moves less than about ``still_deg`` (with the energy,
+    this tells sparse saccades between fixations from smooth wandering), frames where the gaze in
+    the world (head + mean eye, small-angle) moves less than ``stable_deg`` per frame (20 deg/s at
+    25 fps, the compensation score's threshold) and the head speed in those frames (how much the
+    eyes counter-rotate a moving head), and frames with the gaze within ``mutual_deg`` of straight
+    ahead (mutual gaze with a listener there); weighted up (x3) because they are few next to the rest."""
+    x = motion / scale
+    v = torch.diff(x, dim=1)
+    centred = x - x.mean(dim=1, keepdim=True)
+    upper = torch.triu_indices(x.shape[2], x.shape[2])
+    covariance = (centred.transpose(1, 2) @ centred / x.shape[1])[:, upper[0], upper[1]]
+    velocity_covariance = (v.transpose(1, 2) @ v / v.shape[1])[:, upper[0], upper[1]]
+    displacement = (x[:, 4:] - x[:, :-4]).abs().mean(dim=1)
+    velocity_deg = torch.diff(motion, dim=1)
+    still = torch.exp(-((velocity_deg / still_deg) ** 2)).mean(dim=1)
+    head = velocity_deg[..., 0:2]
+    world = head + 0.5 * (velocity_deg[..., 3:5] + velocity_deg[..., 5:7])
+    stable = torch.sigmoid((stable_deg - torch.sqrt((world**2).sum(-1) + 1e-6)) / 0.1)
+    head_speed = torch.sqrt((head**2).sum(-1) + 1e-6)
+    gaze = motion[..., 0:2] + 0.5 * (motion[..., 3:5] + motion[..., 5:7])
+    mutual = torch.sigmoid((mutual_deg - torch.sqrt((gaze**2).sum(-1) + 1e-6)) / 1.0)
+    shares = torch.cat([still, stable.mean(dim=1, keepdim=True), (stable * head_speed).mean(dim=1, keepdim=True),
+                        mutual.mean(dim=1, keepdim=True)], dim=-1)
+    return torch.cat([x.mean(dim=1), covariance, v.abs().mean(dim=1), displacement, velocity_covariance, 3.0 * shares], dim=-1)
+
+
 def train_generator(takes: list[Take], styles: NDArray[np.float32], config: ModelConfig, stats: Statistics, settings: GeneratorSettings, *,
                     progress: Callable[[str], None] = print) -> Generator:
     torch.manual_seed(settings.seed)
@@ -147,18 +192,23 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.1)
     started = time.monotonic()
     generator.train()
+    scale: torch.Tensor = generator.motion_norm.std
     for step in range(settings.steps):
         b = windows.batch(settings.batch)
-        predicted, kl = rollout(generator, posterior, audio=b.audio, prev=b.prev, style=b.style, target=b.motion, chunks=settings.chunks)
-        reconstruction = motion_loss(generator, predicted, b.motion, b.prev, settings.position_weight)
-        loss = reconstruction + settings.kl_weight * torch.clamp(kl, min=settings.free_nats)
+        # The batch twice over: first with inferred latents (reconstruction + KL), then free-running.
+        inferred = torch.arange(2 * settings.batch) < settings.batch
+        twice = [torch.cat([x, x]) for x in (b.audio, b.prev, b.style, b.motion)]
+        predicted, kl = rollout(generator, posterior, audio=twice[0], prev=twice[1], style=twice[2], target=twice[3], chunks=settings.chunks,
+                                inferred=inferred)
+        reconstruction = motion_loss(generator, predicted[inferred], b.motion, b.prev, settings.position_weight)
+        statistics = F.mse_loss(window_statistics(predicted[~inferred], scale), window_statistics(b.motion, scale))
+        loss = reconstruction + settings.kl_weight * torch.clamp(kl, min=settings.free_nats) + settings.statistics_weight * statistics
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimiser.step()
         schedule.step()
         if (step + 1) % _log_every(settings.steps) == 0:
-            progress(f"generator: step {step + 1}/{settings.steps} loss {reconstruction.item():.4f} KL {kl.item():.2f} ({time.monotonic() - started:.0f} s)")
+            progress(f"generator: step {step + 1}/{settings.steps} loss {reconstruction.item():.4f} KL {kl.item():.2f} "
+                     f"statistics {statistics.item():.4f} ({time.monotonic() - started:.0f} s)")
     return generator.eval()
-
-

@@ -55,7 +55,10 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         f"One call predicts N = {config.chunk} frames from an audio window of M = {config.audio_window} frames and carries (h, c) on.",
         "- Stochastic part: a conditional VAE; the latent is inferred from the true chunk in training and, at inference, drawn "
         f"from a learned prior conditioned on the LSTM state, one draw per chunk from the seed, noise scaled by {config.temperature:g} "
-        "(chosen on the validation split).",
+        "(chosen on the validation split). Each training batch also runs free on latents from that prior, as at inference, "
+        "held not to the true frames but to the take's window statistics (channel means and covariances, velocity "
+        "energy and covariance, the share of still frames, of frames with stable gaze in the world and the head speed in "
+        "them, of frames in mutual gaze), so sampled motion keeps the takes' size, sparse saccades and eye-head compensation instead of their blurred mean.",
         f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
         "pulled onto generated gaze shifts and speech pauses.",
         "",

@@ -8,7 +8,9 @@ Generator      a multi-layer LSTM with learnable initial states (h0, c0). Per fr
                sigma(h)), sampled with noise from the seed at inference: that is what makes seeds
                differ. During training a posterior network infers z from the true chunk (a
                conditional VAE, as TalkingEyes does for the head, with a state-conditioned prior as
-               in a variational RNN), so the decoder learns sharp saccades instead of their average.
+               in a variational RNN), so the decoder learns sharp saccades instead of their average;
+               free-running training on prior draws (see loops.window_statistics) keeps what the
+               prior's samples give as large and as styled as the takes.
 
 Both take and return degrees; normalisation statistics live inside them as buffers so the ONNX
 graphs are self-contained.

@@ -56,7 +56,7 @@ class TrainSettings:
             corpus=SyntheticSettings(performers=24, takes_per_performer=2, variants_per_clip=0, val_share=0.1, test_share=0.3),
             style=StyleSettings(steps=8, batch=8), generator=GeneratorSettings(steps=6, batch=8, chunks=4),
             model=ModelConfig(audio_features=feature_names(40), hidden=32, layers=2, style_dim=16, latent_dim=4),
-            measure_performers=2, measure_seeds=2, temperatures=(0.0, 1.0),
+            measure_performers=2, measure_seeds=2, temperatures=(0.2, 1.0),
         )
 
 

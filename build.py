@@ -117,42 +117,71 @@ def cmd_setup(_: argparse.Namespace) -> int:
     return 0
 
 
+def _junit_counts(path: Path) -> tuple[int, int, int]:
+    """(passed, failed, skipped) from a pytest junit file; a missing file counts as one failure."""
+    import xml.etree.ElementTree as ET
+
+    if not path.exists():
+        return 0, 1, 0
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+    failed = totals["failures"] + totals["errors"]
+    return totals["tests"] - failed - totals["skipped"], failed, totals["skipped"]
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     started = time.monotonic()
     ensure_apt()
     python = ensure_main_venv()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GAZE_SHARED": str(SHARED)}
-    steps: list[tuple[str, list[str | Path]]] = [
-        ("ruff", [python, "-m", "ruff", "check", "."]),
-        ("mypy", [python, "-m", "mypy"]),
-        ("import check", [python, "-c", "import model_runtime, sys; assert 'bpy' not in sys.modules and 'torch' not in sys.modules"]),
-        ("pytest (runtime)", [python, "-m", "pytest", "-q", "tests", "--ignore=tests/blender", *args.pytest_args]),
+    junit = ROOT / ".cache" / "junit"
+    shutil.rmtree(junit, ignore_errors=True)
+    junit.mkdir(parents=True)
+    # Each step: name, command, and the junit file it writes (None: the step is one check).
+    steps: list[tuple[str, list[str | Path], Path | None]] = [
+        ("ruff", [python, "-m", "ruff", "check", "."], None),
+        ("mypy", [python, "-m", "mypy"], None),
+        ("import check", [python, "-c", "import model_runtime, sys; assert 'bpy' not in sys.modules and 'torch' not in sys.modules"], None),
+        ("pytest (runtime)", [python, "-m", "pytest", "-q", "tests", "--ignore=tests/blender", f"--junitxml={junit / 'runtime.xml'}", *args.pytest_args], junit / "runtime.xml"),
     ]
-    failures: list[str] = []
-    for name, command in steps:
-        log(f"--- {name}")
-        if run(command, env=env, check=False) != 0:
-            failures.append(name)
     blender_tests = ROOT / "tests" / "blender"
-    if blender_tests.is_dir() and any(blender_tests.glob("test_*.py")):
+    has_blender_tests = blender_tests.is_dir() and any(blender_tests.glob("test_*.py"))
+    if has_blender_tests:
         for version in BLENDER_WHEELS:
-            log(f"--- pytest (bpy {version})")
-            bpy_python = ensure_blender_venv(version)
-            if run([bpy_python, "-m", "pytest", "-q", blender_tests, *args.pytest_args], env=env, check=False) != 0:
-                failures.append(f"bpy {version}")
+            report = junit / f"bpy-{version}.xml"
+            steps.append((f"pytest (bpy {version})", [ensure_blender_venv(version), "-m", "pytest", "-q", blender_tests, f"--junitxml={report}", *args.pytest_args], report))
+    totals = [0, 0, 0]
+    failures: list[str] = []
+
+    def record(name: str, returncode: int, report: Path | None) -> None:
+        counts = _junit_counts(report) if report else ((1, 0, 0) if returncode == 0 else (0, 1, 0))
+        if returncode != 0 and counts[1] == 0:
+            counts = (counts[0], 1, counts[2])  # a crash after the tests still fails the step
+        for i, value in enumerate(counts):
+            totals[i] += value
+        if returncode != 0:
+            failures.append(name)
+
+    for name, command, report in steps:
+        log(f"--- {name}")
+        record(name, run(command, env=env, check=False), report)
+    if has_blender_tests:
         # Debian's Blender 3.4 binary: the legacy add-on and the `blender -b --python` path. Its system
         # Python (3.11, like .venv) lacks numpy and the runtime's deps; GAZE_PYTHONPATH lends .venv's.
         log("--- blender -b (Debian Blender 3.4)")
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
         background = ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", blender_tests / "run_background.py"]
-        if run(background, env={**env, "GAZE_PYTHONPATH": site.stdout.strip()}, check=False) != 0:
-            failures.append("blender 3.4 background")
+        record("blender 3.4 background", run(background, env={**env, "GAZE_PYTHONPATH": site.stdout.strip()}, check=False), None)
     log(f"tests took {time.monotonic() - started:.0f} s")
     if failures:
         log(f"FAILED: {', '.join(failures)}")
-        return 1
-    log("all checks passed")
-    return 0
+    else:
+        log("all checks passed")
+    # One closing line over every step (pytest tests, plus lint, types and scripts as one check each).
+    print(f"summary: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped", flush=True)
+    return 1 if failures else 0
 
 
 # --- extension: installable zips --------------------------------------------------------------------

@@ -53,8 +53,12 @@ def test_resampled_or_shifted_copy_has_a_small_error(encoder: LoadedModel) -> No
     resampled = style_error(clip.resample(24.0), clip, encoder).value  # lossy: not back on the 25 fps grid
     shifted = style_error(clip.slice_seconds(0.3, 12.0), clip, encoder).value
     different = style_error(still, clip, encoder).value
-    assert 0.0 < resampled < 0.1 and 0.0 < shifted < 0.1
-    assert different > max(resampled, shifted)
+    assert 0.0 < shifted < 0.05
+    # Resampling twice (to 24 fps here, back to 25 in style_error) smooths the small frame-to-frame
+    # motions that the encoder's log-speed input is there to see, so it costs more than a shift;
+    # still well under the distance to a different (still) performance.
+    assert 0.0 < resampled < 0.15
+    assert different > 2.0 * max(resampled, shifted)
 
 
 def test_presets_differ_more_than_seeds(encoder: LoadedModel, speech: SpeechFeatures) -> None:

@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from model_runtime.learned.features import feature_names  # noqa: E402
+from model_runtime.learned.gaze_events import GazeState, render_events, to_angles  # noqa: E402
 from model_runtime.learned.metadata import ModelConfig  # noqa: E402
 from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, load_models  # noqa: E402
 from model_runtime.learned.streaming import generate_frames  # noqa: E402
@@ -26,7 +27,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Generator, Style
     generator, encoder = Generator(CONFIG).eval(), StyleEncoder(CONFIG).eval()
     with torch.no_grad():  # non-trivial normalisers, as after training
         generator.audio_norm.set(torch.randn(45), torch.rand(45) + 0.5)
-        generator.motion_norm.set(torch.randn(7) * 3, torch.rand(7) * 5 + 1)
+        generator.motion_norm.set(torch.randn(5) * 3, torch.rand(5) * 5 + 1)
         generator.h0.normal_()
         generator.c0.normal_()
     out = tmp_path_factory.mktemp("export")
@@ -42,7 +43,7 @@ def test_generator_parity(exported: tuple[Generator, StyleEncoder, Path], first:
     g = torch.Generator().manual_seed(int(first))
     inputs = [
         torch.randn(1, CONFIG.audio_window, 45, generator=g) * 3,
-        torch.randn(1, CONFIG.chunk, 7, generator=g) * 10,
+        torch.randn(1, CONFIG.chunk, 5, generator=g) * 10,
         torch.nn.functional.normalize(torch.randn(1, CONFIG.style_dim, generator=g), dim=-1),
         torch.randn(1, CONFIG.latent_dim, generator=g),
         torch.randn(CONFIG.layers, 1, CONFIG.hidden, generator=g),
@@ -55,6 +56,7 @@ def test_generator_parity(exported: tuple[Generator, StyleEncoder, Path], first:
     for e, o in zip(expected, got, strict=True):
         np.testing.assert_allclose(o, e.numpy(), atol=1e-4, rtol=0)
     assert np.abs(expected[0].numpy()).max() > 0.1
+    np.testing.assert_allclose(got[2].sum(axis=-1), 1.0, atol=1e-5)  # landing code probabilities
 
 
 def test_style_encoder_parity(exported: tuple[Generator, StyleEncoder, Path]) -> None:
@@ -68,7 +70,8 @@ def test_style_encoder_parity(exported: tuple[Generator, StyleEncoder, Path]) ->
 
 
 def test_runtime_stream_matches_torch_rollout(exported: tuple[Generator, StyleEncoder, Path]) -> None:
-    """The numpy/onnxruntime streaming loop computes what the torch loop computes, chunk by chunk."""
+    """The numpy/onnxruntime streaming loop computes what the torch loop computes, chunk by chunk,
+    with the same seeded latent and event draws and the same renderer."""
     generator, _, out = exported
     n, seed = 3 * CONFIG.chunk + 5, 11
     rows = np.random.default_rng(0).normal(size=(n, 45)).astype(np.float32)
@@ -77,17 +80,22 @@ def test_runtime_stream_matches_torch_rollout(exported: tuple[Generator, StyleEn
 
     chunks = -(-n // CONFIG.chunk)
     padded = np.concatenate([rows, np.repeat(rows[-1:], chunks * CONFIG.chunk + CONFIG.lookahead - n, axis=0)])
-    rng = np.random.default_rng(seed)
+    latent_seed, event_seed = np.random.SeedSequence(seed).spawn(2)
+    rng, events = np.random.default_rng(latent_seed), np.random.default_rng(event_seed)
+    state = GazeState.rest()
     h, c = torch.zeros(CONFIG.layers, 1, CONFIG.hidden), torch.zeros(CONFIG.layers, 1, CONFIG.hidden)
-    prev, first, frames = torch.zeros(1, CONFIG.chunk, 7), torch.ones(1, 1), []
+    prev, first, frames = torch.zeros(1, CONFIG.chunk, 5), torch.ones(1, 1), []
     with torch.no_grad():
         for k in range(chunks):
-            z = torch.from_numpy(rng.standard_normal((1, CONFIG.latent_dim)).astype(np.float32))
+            z = torch.from_numpy((rng.standard_normal((1, CONFIG.latent_dim)) * CONFIG.temperature).astype(np.float32))
             window = torch.from_numpy(padded[k * CONFIG.chunk : k * CONFIG.chunk + CONFIG.audio_window])[None]
-            prev, h, c = generator(window, prev, torch.from_numpy(style)[None], z, h, c, first)
+            head, onset, landing, hop, h, c = generator(window, prev, torch.from_numpy(style)[None], z, h, c, first)
+            gaze = render_events(onset.numpy(), landing.numpy(), hop.numpy(), state, events.random((1, CONFIG.chunk, 4)), CONFIG.grid, CONFIG.fps)
+            prev = torch.cat([head, torch.from_numpy(gaze).float()], dim=-1)
             first = torch.zeros(1, 1)
-            frames.append(prev[0].numpy())
-    np.testing.assert_allclose(runtime, np.concatenate(frames)[:n], atol=1e-4, rtol=0)
+            frames.append(to_angles(prev[0].numpy()))
+    np.testing.assert_allclose(runtime, np.concatenate(frames)[:n], atol=1e-3, rtol=0)
+    assert runtime.shape == (n, 7)
 
 
 def test_nt_xent_prefers_matching_pairs() -> None:

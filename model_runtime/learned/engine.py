@@ -140,7 +140,7 @@ def blink_parameters(style: StyleInput) -> tuple[PerformerStyle, str]:
 
 
 def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
-                     models: LearnedModels | None = None, temperature: float | None = None) -> MotionClip:
+                     models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None) -> MotionClip:
     """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it)."""
 
     models = models or shipped_models()
@@ -150,7 +150,7 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
         raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
     vector = resolve_style_vector(models, style, features)
     report(0.2)
-    angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature).astype(np.float64)
+    angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
     blink_style, blink_note = blink_parameters(style)

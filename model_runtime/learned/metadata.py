@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from model_runtime.conventions import ANGLE_CHANNELS
 from model_runtime.errors import GazeError
+from model_runtime.learned.gaze_events import GazeGrid
 
 FORMAT = "gaze-motion-learned"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "2.0"
 FORMAT_KEY = "gaze.format"
 VERSION_KEY = "gaze.format_version"
 ROLE_KEY = "gaze.role"
@@ -47,9 +48,11 @@ class ModelConfig:
     lookahead        L: audio frames after the chunk it may see; its audio window is M = N + L
     latent_dim       size of the per-chunk latent sampled from N(0, I) at inference
     temperature      scale of that latent at inference (chosen on the validation split after training)
+    onset_gain       factor on the saccade-onset probabilities at inference (chosen with the temperature)
     hidden, layers   LSTM size
     style_window     frames of motion the style encoder reads (default 4 s)
     style_dim        size of the (unit-length) style vector
+    gaze_grid_deg    the world-gaze landing grid: bin size, pitch and yaw half-ranges (degrees)
     presets          style vectors of the shipped presets, by preset name
     default_style    the style vector used when no style is given
     trained          free-form facts about the training run (data, steps), for the model card
@@ -59,16 +62,22 @@ class ModelConfig:
     audio_features: tuple[str, ...] = ()
     channels: tuple[str, ...] = ANGLE_CHANNELS
     chunk: int = 10
-    lookahead: int = 4
+    lookahead: int = 12
     latent_dim: int = 8
     temperature: float = 1.0
+    onset_gain: float = 1.0
     hidden: int = 128
     layers: int = 2
     style_window: int = 100
     style_dim: int = 64
+    gaze_grid_deg: tuple[float, float, float] = (3.0, 24.0, 48.0)
     presets: dict[str, tuple[float, ...]] = field(default_factory=dict)
     default_style: tuple[float, ...] = ()
     trained: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def grid(self) -> GazeGrid:
+        return GazeGrid(*self.gaze_grid_deg)
 
     @property
     def audio_window(self) -> int:
@@ -85,10 +94,12 @@ class ModelConfig:
             "audio_window": self.audio_window,
             "latent_dim": self.latent_dim,
             "temperature": self.temperature,
+            "onset_gain": self.onset_gain,
             "hidden": self.hidden,
             "layers": self.layers,
             "style_window": self.style_window,
             "style_dim": self.style_dim,
+            "gaze_grid_deg": list(self.gaze_grid_deg),
             "presets": {name: list(vector) for name, vector in self.presets.items()},
             "default_style": list(self.default_style),
             "trained": dict(self.trained),
@@ -107,16 +118,25 @@ class ModelConfig:
                 lookahead=int(data["lookahead"]),
                 latent_dim=int(data["latent_dim"]),
                 temperature=float(data.get("temperature", 1.0)),
+                onset_gain=float(data.get("onset_gain", 1.0)),
                 hidden=int(data["hidden"]),
                 layers=int(data["layers"]),
                 style_window=int(data["style_window"]),
                 style_dim=int(data["style_dim"]),
+                gaze_grid_deg=_grid(data["gaze_grid_deg"]),
                 presets={str(k): tuple(float(x) for x in v) for k, v in data.get("presets", {}).items()},
                 default_style=tuple(float(x) for x in data.get("default_style", [])),
                 trained={str(k): str(v) for k, v in data.get("trained", {}).items()},
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelFileError(path, f"metadata {CONFIG_KEY!r} is not a valid model configuration ({exc})") from None
+
+
+def _grid(values: Any) -> tuple[float, float, float]:
+    step, pitch, yaw = (float(v) for v in values)
+    if min(step, pitch, yaw) <= 0:
+        raise ValueError(f"gaze_grid_deg must be three positive numbers, got {values}")
+    return step, pitch, yaw
 
 
 def metadata_props(role: Role, config: ModelConfig) -> dict[str, str]:

@@ -6,9 +6,13 @@ overlap in output and the motion is the same however the audio is split into pie
 buffered until a whole window is there. At the end, :meth:`GeneratorStream.finish` repeats the
 last audio row to fill the final window and trims the output to the frames that were pushed.
 
-The per-chunk latent z is drawn from N(0, I) by a generator seeded with ``seed``, in chunk order,
-and scaled by the temperature (default: the model's own, chosen on validation data), so a seed
-always gives the same motion and different seeds give different motion.
+Each call gives the head and, per frame, the probabilities of a saccade onset and of its landing
+code; :func:`~model_runtime.learned.gaze_events.render_events` samples those into world gaze, and
+the frames (head + gaze) go back in as the next call's previous motion. The per-chunk latent z
+(scaled by the temperature) and the event
+draws come from two streams seeded with ``seed``, in chunk order, so a seed always gives the same
+motion and different seeds give different motion. The temperature and the onset gain (a factor
+on the onset probabilities) default to the model's own, chosen on validation data.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.errors import GazeError
+from model_runtime.learned.gaze_events import GENERATOR_MOTION, GazeState, render_events, to_angles
 from model_runtime.learned.models import LoadedModel
 
 
 class GeneratorStream:
     """Stateful generator run; ``push`` rows of audio features, then ``finish`` once."""
 
-    def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float | None = None) -> None:
+    def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
+                 *, onset_gain: float | None = None) -> None:
         config = model.config
         style = np.asarray(style, dtype=np.float32).reshape(-1)
         if style.shape[0] != config.style_dim:
@@ -31,10 +37,14 @@ class GeneratorStream:
         self._session = model.session
         self._config = config
         self._style = style[None, :]
-        self._rng = np.random.default_rng(seed)
+        latent_seed, event_seed = np.random.SeedSequence(int(seed) & 0xFFFFFFFF).spawn(2)
+        self._rng = np.random.default_rng(latent_seed)
+        self._event_rng = np.random.default_rng(event_seed)
+        self._gaze = GazeState.rest()
         self._temperature = config.temperature if temperature is None else float(temperature)
+        self._onset_gain = config.onset_gain if onset_gain is None else float(onset_gain)
         self._buffer = np.zeros((0, len(config.audio_features)), dtype=np.float32)
-        self._prev = np.zeros((1, config.chunk, len(config.channels)), dtype=np.float32)
+        self._prev = np.zeros((1, config.chunk, len(GENERATOR_MOTION)), dtype=np.float32)
         self._h = np.zeros((config.layers, 1, config.hidden), dtype=np.float32)
         self._c = np.zeros_like(self._h)
         self._first = np.ones((1, 1), dtype=np.float32)
@@ -44,14 +54,15 @@ class GeneratorStream:
 
     def _step(self, window: NDArray[np.float32]) -> NDArray[np.float32]:
         z = (self._rng.standard_normal((1, self._config.latent_dim)) * self._temperature).astype(np.float32)
-        motion, self._h, self._c = self._session.run(None, {
+        head, onset, landing, hop, self._h, self._c = self._session.run(None, {
             "audio": window[None], "prev_motion": self._prev, "style": self._style, "z": z,
             "h": self._h, "c": self._c, "first": self._first,
         })
         self._first = np.zeros((1, 1), dtype=np.float32)
-        self._prev = motion
-        frames: NDArray[np.float32] = motion[0]
-        return frames
+        noise = self._event_rng.random((1, self._config.chunk, 4))
+        gaze = render_events(onset * self._onset_gain, landing, hop, self._gaze, noise, self._config.grid, self._config.fps)
+        self._prev = np.concatenate([head, gaze], axis=-1).astype(np.float32)
+        return to_angles(self._prev[0])
 
     def push(self, rows: NDArray[np.floating]) -> NDArray[np.float32]:
         """Add audio feature rows (frames, features); returns the motion frames (k, channels) now complete."""
@@ -91,8 +102,9 @@ class GeneratorStream:
         return frames[:missing]
 
 
-def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float | None = None) -> NDArray[np.float32]:
+def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
+                    *, onset_gain: float | None = None) -> NDArray[np.float32]:
     """Motion (frames, channels) in degrees for a whole file of audio feature rows."""
-    stream = GeneratorStream(model, style, seed, temperature)
+    stream = GeneratorStream(model, style, seed, temperature, onset_gain=onset_gain)
     head = stream.push(audio_rows)
     return np.concatenate([head, stream.finish()])

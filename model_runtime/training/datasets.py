@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from model_runtime.learned.gaze_events import GazeGrid, saccade_events, to_generator_motion
 from model_runtime.training.corpus import Split, Take
 
 
@@ -31,13 +32,16 @@ class Statistics:
     motion_std: NDArray[np.float64]
     velocity_mean: NDArray[np.float64]
     velocity_std: NDArray[np.float64]
+    generator_mean: NDArray[np.float64]
+    generator_std: NDArray[np.float64]
 
     @classmethod
     def of(cls, takes: list[Take]) -> Statistics:
         audio = np.concatenate([t.audio for t in takes]).astype(np.float64)
         motion = np.concatenate([t.motion for t in takes]).astype(np.float64)
         vel = np.concatenate([velocity(t.motion) for t in takes]).astype(np.float64)
-        return cls(audio.mean(0), audio.std(0), motion.mean(0), motion.std(0), vel.mean(0), vel.std(0))
+        generator = to_generator_motion(motion).astype(np.float64)
+        return cls(audio.mean(0), audio.std(0), motion.mean(0), motion.std(0), vel.mean(0), vel.std(0), generator.mean(0), generator.std(0))
 
 
 def by_performer(takes: list[Take]) -> dict[str, list[int]]:
@@ -77,12 +81,16 @@ class StylePairs:
 
 @dataclass(frozen=True)
 class GeneratorBatch:
-    """audio (B, S*N + L, A), motion (B, S*N, 7) targets, prev (B, N, 7) the chunk before, style (B, D)."""
+    """audio (B, S*N + L, A); motion (B, S*N, 5) targets and prev (B, N, 5) the chunk before, in the
+    generator's layout (head + world gaze, degrees); style (B, D); onset (B, S*N) 1.0 where a
+    saccade starts; landing (B, S*N) its grid code there, -1 elsewhere."""
 
     audio: torch.Tensor
     motion: torch.Tensor
     prev: torch.Tensor
     style: torch.Tensor
+    onset: torch.Tensor
+    landing: torch.Tensor
 
 
 class GeneratorWindows:
@@ -92,31 +100,41 @@ class GeneratorWindows:
     style to new speech rather than to copy the take it is reproducing."""
 
     def __init__(self, takes: list[Take], take_styles: NDArray[np.float32], *, chunk: int, lookahead: int, chunks: int,
-                 start_share: float = 0.3, seed: int = 0) -> None:
+                 grid: GazeGrid, fps: float, start_share: float = 0.3, seed: int = 0) -> None:
         self.chunk, self.lookahead, self.chunks = chunk, lookahead, chunks
         self.span = chunks * chunk
         keep = [i for i, t in enumerate(takes) if t.n_frames >= self.span + lookahead]
         if not keep:
             raise ValueError(f"no take is long enough for generator windows of {self.span + lookahead} frames")
         self.takes = [takes[i] for i in keep]
+        self.motion = [to_generator_motion(t.motion) for t in self.takes]
+        self.onset, self.landing = [], []
+        for m in self.motion:
+            onset, landing = saccade_events(m[:, 3:5], fps)
+            codes = np.full(onset.shape, -1, dtype=np.int64)
+            codes[onset] = grid.code(landing[onset])
+            self.onset.append(onset.astype(np.float32))
+            self.landing.append(codes)
         self.styles = take_styles[keep]
         self.groups = by_performer(self.takes)
         self.start_share = start_share
         self.rng = np.random.default_rng(seed)
 
     def batch(self, size: int) -> GeneratorBatch:
-        audio, motion, prev, style = [], [], [], []
+        audio, motion, prev, style, onset, landing = [], [], [], [], [], []
         for i in self.rng.integers(0, len(self.takes), size=size):
-            take = self.takes[int(i)]
+            take, m = self.takes[int(i)], self.motion[int(i)]
             latest = take.n_frames - self.span - self.lookahead
             if latest < self.chunk or self.rng.random() < self.start_share:
                 start = 0
-                prev.append(np.zeros((self.chunk, take.motion.shape[1]), dtype=np.float32))
+                prev.append(np.zeros((self.chunk, m.shape[1]), dtype=np.float32))
             else:
                 start = int(self.rng.integers(self.chunk, latest + 1))
-                prev.append(take.motion[start - self.chunk : start])
+                prev.append(m[start - self.chunk : start])
             audio.append(take.audio[start : start + self.span + self.lookahead])
-            motion.append(take.motion[start : start + self.span])
+            motion.append(m[start : start + self.span])
+            onset.append(self.onset[int(i)][start : start + self.span])
+            landing.append(self.landing[int(i)][start : start + self.span])
             others = [j for j in self.groups[take.performer] if j != int(i)] or [int(i)]
             style.append(self.styles[int(self.rng.choice(others))])
-        return GeneratorBatch(*(torch.from_numpy(np.stack(x)) for x in (audio, motion, prev, style)))
+        return GeneratorBatch(*(torch.from_numpy(np.stack(x)) for x in (audio, motion, prev, style, onset, landing)))

@@ -8,19 +8,20 @@ from pathlib import Path
 import onnx
 import torch
 
+from model_runtime.learned.gaze_events import GENERATOR_MOTION
 from model_runtime.learned.metadata import ModelConfig, Role, metadata_props
 from model_runtime.training.networks import Generator, StyleEncoder
 
 OPSET = 18
 GENERATOR_INPUTS = ("audio", "prev_motion", "style", "z", "h", "c", "first")
-GENERATOR_OUTPUTS = ("motion", "h_out", "c_out")
+GENERATOR_OUTPUTS = ("head", "onset", "landing", "hop", "h_out", "c_out")
 
 
 def generator_example(config: ModelConfig, batch: int = 1) -> tuple[torch.Tensor, ...]:
     """Inputs of one generator call, in :data:`GENERATOR_INPUTS` order."""
     return (
         torch.zeros(batch, config.audio_window, len(config.audio_features)),
-        torch.zeros(batch, config.chunk, len(config.channels)),
+        torch.zeros(batch, config.chunk, len(GENERATOR_MOTION)),
         torch.zeros(batch, config.style_dim),
         torch.zeros(batch, config.latent_dim),
         torch.zeros(config.layers, batch, config.hidden),

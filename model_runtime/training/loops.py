@@ -1,6 +1,8 @@
-"""Training loops: NT-Xent pretraining of the style encoder, then the generator as a conditional VAE
-with the position + velocity loss, unrolled over chunks on its own outputs as at run time, plus
-free-running rows (latents from the prior) held to the true windows' statistics."""
+"""Training loops: NT-Xent pretraining of the style encoder, then the generator: its head as a
+conditional VAE with the position + velocity loss, unrolled over chunks on its own outputs as at
+run time; its gaze events (saccade onsets and landing codes) scored frame by frame against the
+takes'; and free-running rows (latents from the prior, events sampled) whose head is held to the
+true windows' statistics."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import torch
 from numpy.typing import NDArray
 from torch.nn import functional as F
 
+from model_runtime.learned.gaze_events import GazeState, render_events
 from model_runtime.learned.metadata import ModelConfig
 from model_runtime.training.corpus import Take
 from model_runtime.training.datasets import GeneratorWindows, Statistics, StylePairs
-from model_runtime.training.networks import Generator, Posterior, StyleEncoder
+from model_runtime.training.networks import Generator, Posterior, StyleEncoder, hop_parameters
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,15 @@ class StyleSettings:
 
 @dataclass(frozen=True)
 class GeneratorSettings:
-    """``position_weight`` is lambda in lambda * MSE(position) + (1 - lambda) * MSE(velocity) (on
-    normalised channels); ``kl_weight`` weighs the latent's KL term, ``free_nats`` per chunk are not
-    penalised so the latent keeps carrying the saccade timing that audio cannot predict.
+    """``position_weight`` is lambda in lambda * MSE(position) + (1 - lambda) * MSE(velocity) of the
+    head (on normalised channels); ``kl_weight`` weighs the latent's KL term, ``free_nats`` per chunk
+    are not penalised so the latent keeps carrying the head motion that audio cannot predict.
+    ``event_weight`` weighs the onset cross-entropy and, times ``landing_weight``, the landing one.
 
-    Each batch is also run free, with latents drawn from the prior as at inference; those rows are
-    not held to the true frames (their saccades need not fall where the take's did) but to its
-    window statistics (:func:`window_statistics`), weighted by ``statistics_weight``: this is what
-    makes sampled motion as large, as jumpy and as styled as the takes rather than a blurred mean."""
+    Each batch is also run free, with latents drawn from the prior and gaze events sampled as at
+    inference; those rows are not held to the true frames but to the head's window statistics
+    (:func:`head_statistics`), weighted by ``statistics_weight``, so sampled heads are as large and
+    as lively as the takes' rather than their blurred mean."""
 
     steps: int = 2500
     batch: int = 32
@@ -46,6 +50,8 @@ class GeneratorSettings:
     kl_weight: float = 3e-3
     free_nats: float = 2.0
     statistics_weight: float = 1.0
+    event_weight: float = 1.0
+    landing_weight: float = 0.1
     lr: float = 2e-3
     seed: int = 0
 
@@ -100,115 +106,151 @@ def take_styles(encoder: StyleEncoder, takes: list[Take], window: int, max_windo
     return np.stack(out).astype(np.float32)
 
 
-def rollout(generator: Generator, posterior: Posterior | None, *, audio: torch.Tensor, prev: torch.Tensor, style: torch.Tensor,
-            target: torch.Tensor | None, chunks: int, inferred: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``chunks`` chunks feeding each chunk's output back as the next one's previous motion.
+@dataclass
+class Rollout:
+    """What :func:`rollout` gives: head (B, T, 3) degrees, onset logits (B, T), landing logits
+    (B, T, K), hop logits (B, T, 2), gaze (B, T, 2) the world gaze fed on (true or sampled), and
+    the mean KL per chunk."""
 
-    With a posterior and targets, z is inferred from the true chunk (training) for the rows where
-    ``inferred`` (B,) is true (default: all) and the KL term is against the state-conditioned
-    prior; every other row samples z from that prior, as at inference.
-    Returns the motion (B, chunks * N, 7) and the mean KL per chunk of the inferred rows.
+    head: torch.Tensor
+    onset: torch.Tensor
+    landing: torch.Tensor
+    hop: torch.Tensor
+    gaze: torch.Tensor
+    kl: torch.Tensor
+
+
+def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, prev: torch.Tensor, style: torch.Tensor,
+            target: torch.Tensor, chunks: int, inferred: torch.Tensor, rng: np.random.Generator) -> Rollout:
+    """Run ``chunks`` chunks, each chunk's head output fed back as the next one's previous motion.
+
+    Rows where ``inferred`` (B,) is true are the conditional VAE's: z is inferred from the true
+    head (KL against the state-conditioned prior) and the gaze fed on is the true one (teacher
+    forcing: its events are scored frame by frame). The other rows run as at inference: z from the
+    prior, gaze events sampled from the generator's own probabilities and rendered.
     """
     config = generator.config
-    n, batch = config.chunk, audio.shape[0]
-    h, c = generator.initial_state(batch)
-    first = torch.ones(batch, 1)
-    rows = torch.ones(batch, dtype=torch.bool) if inferred is None else inferred
-    outputs, kls = [], []
+    n = config.chunk
+    rows = inferred
+    free = ~rows
+    head_std = generator.motion_norm.std[:3]
+    state = GazeState(prev[free, -1, 3:5].double().numpy().copy(), prev[free, -1, 3:5].double().numpy().copy(), np.full(int(free.sum()), 1e6))
+    h, c = generator.initial_state(audio.shape[0])
+    heads, onsets, landings, hops, gazes, kls = [], [], [], [], [], []
     for k in range(chunks):
         window = audio[:, k * n : k * n + config.audio_window]
-        if posterior is not None and target is not None:
-            prior_mean, prior_log_var = generator.prior_stats(h)
-            prior_latent = prior_mean + torch.randn_like(prior_mean) * torch.exp(0.5 * prior_log_var)
-            mean, log_var = posterior(generator.motion_norm(prev[rows]), generator.motion_norm(target[rows, k * n : (k + 1) * n]))
-            latent = prior_latent.clone()
-            latent[rows] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-            p_mean, p_log_var = prior_mean[rows], prior_log_var[rows]
-            kls.append(0.5 * (p_log_var - log_var + (log_var.exp() + (mean - p_mean) ** 2) / p_log_var.exp() - 1.0).sum(-1).mean())
-            motion, h, c = generator.step(window, prev, style, latent, h, c)
-        else:
-            motion, h, c = generator(window, prev, style, torch.randn(batch, config.latent_dim), h, c, first)
-        first = torch.zeros(batch, 1)
-        outputs.append(motion)
-        prev = motion
-    kl = torch.stack(kls).mean() if kls else torch.zeros(())
-    return torch.cat(outputs, dim=1), kl
+        truth = target[:, k * n : (k + 1) * n]
+        prior_mean, prior_log_var = generator.prior_stats(h)
+        latent = prior_mean + torch.randn_like(prior_mean) * torch.exp(0.5 * prior_log_var)
+        mean, log_var = posterior((prev[rows, :, :3] - generator.motion_norm.mean[:3]) / head_std,
+                                  (truth[rows, :, :3] - generator.motion_norm.mean[:3]) / head_std)
+        latent = latent.clone()
+        latent[rows] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        p_mean, p_log_var = prior_mean[rows], prior_log_var[rows]
+        kls.append(0.5 * (p_log_var - log_var + (log_var.exp() + (mean - p_mean) ** 2) / p_log_var.exp() - 1.0).sum(-1).mean())
+        head, onset, landing, hop, h, c = generator.step(window, prev, style, latent, h, c)
+        gaze = truth[:, :, 3:5].clone()
+        if free.any():
+            with torch.no_grad():
+                sampled = render_events(torch.sigmoid(onset[free]).double().numpy(), torch.softmax(landing[free], -1).double().numpy(),
+                                        hop_parameters(hop[free]).double().numpy(), state, rng.random((int(free.sum()), n, 4)), config.grid, config.fps)
+            gaze[free] = torch.from_numpy(sampled).float()
+        heads.append(head)
+        onsets.append(onset)
+        landings.append(landing)
+        hops.append(hop)
+        gazes.append(gaze)
+        prev = torch.cat([head, gaze], dim=-1)
+    return Rollout(torch.cat(heads, 1), torch.cat(onsets, 1), torch.cat(landings, 1), torch.cat(hops, 1), torch.cat(gazes, 1), torch.stack(kls).mean())
 
 
-def motion_loss(generator: Generator, predicted: torch.Tensor, target: torch.Tensor, prev: torch.Tensor, position_weight: float) -> torch.Tensor:
-    """lambda * MSE(position) + (1 - lambda) * MSE(velocity), on normalised channels; the velocity of
-    the first frame is taken from the last frame of the previous chunk."""
-    scale: torch.Tensor = generator.motion_norm.std
+def landing_nll(landing: torch.Tensor, hop: torch.Tensor, gaze_before: torch.Tensor, code: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood of the landing ``code`` (n,) under the mixture of
+    :func:`model_runtime.learned.gaze_events.landing_probabilities`: landing logits (n, K), hop
+    logits (n, 2), ``gaze_before`` (n, 2) the gaze the saccade starts from, ``centres`` (K, 2)."""
+    spread = hop_parameters(hop)[:, 1:2]
+    local = torch.log_softmax(-((centres[None] - gaze_before[:, None]) ** 2).sum(-1) / (2.0 * spread**2), dim=-1)
+    pick = code[:, None]
+    log_global = torch.log_softmax(landing, dim=-1).gather(1, pick)[:, 0] + F.logsigmoid(-hop[:, 0])
+    log_local = local.gather(1, pick)[:, 0] + F.logsigmoid(hop[:, 0])
+    return -torch.logaddexp(log_global, log_local).mean()
+
+
+def head_loss(generator: Generator, predicted: torch.Tensor, target: torch.Tensor, prev: torch.Tensor, position_weight: float) -> torch.Tensor:
+    """lambda * MSE(position) + (1 - lambda) * MSE(velocity) of the head (B, T, 3), on normalised
+    channels; the velocity of the first frame is taken from the last frame of the previous chunk."""
+    scale: torch.Tensor = generator.motion_norm.std[:3]
     p, t = predicted / scale, target / scale
-    last = prev[:, -1:] / scale
+    last = prev[:, -1:, :3] / scale
     vp = torch.diff(torch.cat([last, p], dim=1), dim=1)
     vt = torch.diff(torch.cat([last, t], dim=1), dim=1)
     return position_weight * F.mse_loss(p, t) + (1.0 - position_weight) * F.mse_loss(vp, vt)
 
 
-def window_statistics(motion: torch.Tensor, scale: torch.Tensor, still_deg: float = 0.3, stable_deg: float = 0.8,
-                      mutual_deg: float = 10.0) -> torch.Tensor:
-    """(B, F): what a window's style is made of, per window of (B, T, 7) degrees (ANGLE_CHANNELS).
-
-    On channels divided by ``scale``: each channel's mean (where the gaze rests), the covariance of
-    the channels (head and eye spread), the mean absolute velocity, displacement over 4 frames and
-    velocity covariance (motion energy; how eyes and head move together). Then soft shares, so they
-    have a gradient: frames where a channel moves less than about ``still_deg`` (with the energy,
-    this tells sparse saccades between fixations from smooth wandering), frames where the gaze in
-    the world (head + mean eye, small-angle) moves less than ``stable_deg`` per frame (20 deg/s at
-    25 fps, the compensation score's threshold) and the head speed in those frames (how much the
-    eyes counter-rotate a moving head), and frames with the gaze within ``mutual_deg`` of straight
-    ahead (mutual gaze with a listener there); weighted up (x3) because they are few next to the rest."""
-    x = motion / scale
+def head_statistics(head: torch.Tensor, gaze: torch.Tensor, scale: torch.Tensor, still_deg: float = 0.3, stable_deg: float = 0.8) -> torch.Tensor:
+    """(B, F): what a window's head style is made of, per window of (B, T, 3) head degrees with its
+    world gaze (B, T, 2): on channels divided by ``scale``, each channel's mean and the covariance
+    of the channels (spread), the mean absolute velocity, displacement over 4 frames and velocity
+    covariance (energy), the soft share of frames where a channel moves less than about
+    ``still_deg`` (still or drifting), and the mean head speed over frames where the world gaze
+    moves less than ``stable_deg`` (20 deg/s at 25 fps, the compensation score's threshold): how
+    much the head turns while the eyes hold a target, which is what the compensation score and the
+    fixations of eye-in-head gaze respond to (weighted up, x3, being one number)."""
+    x = head / scale
     v = torch.diff(x, dim=1)
     centred = x - x.mean(dim=1, keepdim=True)
     upper = torch.triu_indices(x.shape[2], x.shape[2])
     covariance = (centred.transpose(1, 2) @ centred / x.shape[1])[:, upper[0], upper[1]]
     velocity_covariance = (v.transpose(1, 2) @ v / v.shape[1])[:, upper[0], upper[1]]
     displacement = (x[:, 4:] - x[:, :-4]).abs().mean(dim=1)
-    velocity_deg = torch.diff(motion, dim=1)
-    still = torch.exp(-((velocity_deg / still_deg) ** 2)).mean(dim=1)
-    head = velocity_deg[..., 0:2]
-    world = head + 0.5 * (velocity_deg[..., 3:5] + velocity_deg[..., 5:7])
-    stable = torch.sigmoid((stable_deg - torch.sqrt((world**2).sum(-1) + 1e-6)) / 0.1)
-    head_speed = torch.sqrt((head**2).sum(-1) + 1e-6)
-    gaze = motion[..., 0:2] + 0.5 * (motion[..., 3:5] + motion[..., 5:7])
-    mutual = torch.sigmoid((mutual_deg - torch.sqrt((gaze**2).sum(-1) + 1e-6)) / 1.0)
-    shares = torch.cat([still, stable.mean(dim=1, keepdim=True), (stable * head_speed).mean(dim=1, keepdim=True),
-                        mutual.mean(dim=1, keepdim=True)], dim=-1)
-    return torch.cat([x.mean(dim=1), covariance, v.abs().mean(dim=1), displacement, velocity_covariance, 3.0 * shares], dim=-1)
+    still = torch.exp(-((torch.diff(head, dim=1) / still_deg) ** 2)).mean(dim=1)
+    stable = (torch.diff(gaze, dim=1).norm(dim=-1) < stable_deg).float()
+    head_speed = torch.sqrt((torch.diff(head[..., :2], dim=1) ** 2).sum(-1) + 1e-6)
+    held = 3.0 * (stable * head_speed).sum(dim=1, keepdim=True) / stable.sum(dim=1, keepdim=True).clamp(min=1.0)
+    return torch.cat([x.mean(dim=1), covariance, v.abs().mean(dim=1), displacement, velocity_covariance, still, held], dim=-1)
 
 
 def train_generator(takes: list[Take], styles: NDArray[np.float32], config: ModelConfig, stats: Statistics, settings: GeneratorSettings, *,
                     progress: Callable[[str], None] = print) -> Generator:
     torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
     generator = Generator(config)
     generator.audio_norm.set(torch.tensor(stats.audio_mean, dtype=torch.float32), torch.tensor(stats.audio_std, dtype=torch.float32))
-    generator.motion_norm.set(torch.tensor(stats.motion_mean, dtype=torch.float32), torch.tensor(stats.motion_std, dtype=torch.float32))
+    generator.motion_norm.set(torch.tensor(stats.generator_mean, dtype=torch.float32), torch.tensor(stats.generator_std, dtype=torch.float32))
+    generator.head_step.set(torch.zeros(3), torch.tensor(stats.velocity_std[:3], dtype=torch.float32))
     posterior = Posterior(config)
-    windows = GeneratorWindows(takes, styles, chunk=config.chunk, lookahead=config.lookahead, chunks=settings.chunks, seed=settings.seed)
+    windows = GeneratorWindows(takes, styles, chunk=config.chunk, lookahead=config.lookahead, chunks=settings.chunks, grid=config.grid,
+                               fps=config.fps, seed=settings.seed)
     parameters = list(generator.parameters()) + list(posterior.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=settings.lr, weight_decay=1e-5)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.1)
     started = time.monotonic()
     generator.train()
-    scale: torch.Tensor = generator.motion_norm.std
+    scale: torch.Tensor = generator.motion_norm.std[:3]
+    centres = torch.tensor(config.grid.centres, dtype=torch.float32)
     for step in range(settings.steps):
         b = windows.batch(settings.batch)
-        # The batch twice over: first with inferred latents (reconstruction + KL), then free-running.
+        # The batch twice over: first with inferred latents and true gaze (reconstruction, events,
+        # KL), then free-running as at inference, held to the true windows' head statistics.
         inferred = torch.arange(2 * settings.batch) < settings.batch
         twice = [torch.cat([x, x]) for x in (b.audio, b.prev, b.style, b.motion)]
-        predicted, kl = rollout(generator, posterior, audio=twice[0], prev=twice[1], style=twice[2], target=twice[3], chunks=settings.chunks,
-                                inferred=inferred)
-        reconstruction = motion_loss(generator, predicted[inferred], b.motion, b.prev, settings.position_weight)
-        statistics = F.mse_loss(window_statistics(predicted[~inferred], scale), window_statistics(b.motion, scale))
-        loss = reconstruction + settings.kl_weight * torch.clamp(kl, min=settings.free_nats) + settings.statistics_weight * statistics
+        run = rollout(generator, posterior, audio=twice[0], prev=twice[1], style=twice[2], target=twice[3], chunks=settings.chunks,
+                      inferred=inferred, rng=rng)
+        reconstruction = head_loss(generator, run.head[inferred], b.motion[..., :3], b.prev, settings.position_weight)
+        onset = F.binary_cross_entropy_with_logits(run.onset[inferred], b.onset)
+        landed = b.landing >= 0
+        before = torch.cat([b.prev[:, -1:, 3:5], b.motion[:, :-1, 3:5]], dim=1)
+        landing = (landing_nll(run.landing[inferred][landed], run.hop[inferred][landed], before[landed], b.landing[landed], centres)
+                   if landed.any() else torch.zeros(()))
+        statistics = F.mse_loss(head_statistics(run.head[~inferred], run.gaze[~inferred], scale), head_statistics(b.motion[..., :3], b.motion[..., 3:5], scale))
+        loss = (reconstruction + settings.event_weight * (onset + settings.landing_weight * landing)
+                + settings.kl_weight * torch.clamp(run.kl, min=settings.free_nats) + settings.statistics_weight * statistics)
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimiser.step()
         schedule.step()
         if (step + 1) % _log_every(settings.steps) == 0:
-            progress(f"generator: step {step + 1}/{settings.steps} loss {reconstruction.item():.4f} KL {kl.item():.2f} "
-                     f"statistics {statistics.item():.4f} ({time.monotonic() - started:.0f} s)")
+            progress(f"generator: step {step + 1}/{settings.steps} head {reconstruction.item():.4f} onset {onset.item():.4f} "
+                     f"landing {landing.item():.3f} KL {run.kl.item():.2f} statistics {statistics.item():.4f} ({time.monotonic() - started:.0f} s)")
     return generator.eval()

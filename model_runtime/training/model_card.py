@@ -16,6 +16,11 @@ BARS: tuple[tuple[str, str, str], ...] = (
     ("style encoder retrieval, single windows", "retrieval_top1_single_window", ">= 0.90"),
     ("style retrieval from generated motion", "retrieval_top1_generated", ">= 0.80"),
     ("diversity across 5 seeds (deg)", "diversity_deg", "> 0"),
+    ("style transfer r, saccade rate", "style_transfer_r_saccade_rate_hz", ">= 0.9"),
+    ("style transfer r, mutual-gaze share", "style_transfer_r_mutual_gaze_share", ">= 0.9"),
+    ("style transfer r, head std yaw", "style_transfer_r_head_std_yaw_deg", ">= 0.9"),
+    ("style transfer r, head std pitch", "style_transfer_r_head_std_pitch_deg", ">= 0.9"),
+    ("style transfer r, blink rate", "style_transfer_r_blink_rate_per_min", ">= 0.9"),
 )
 
 
@@ -47,18 +52,25 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         f"- Version {config.trained.get('version', '?')}; ONNX files `assets/models/gaze_generator.onnx` and "
         f"`assets/models/style_encoder.onnx` ({float(results.get('model_bytes', 0.0)) / 1e6:.2f} MB together).",
         f"- Style encoder: Transformer encoder (2 layers, 4 heads) over {config.style_window} frames "
-        f"({config.style_window / config.fps:.1f} s) of the 7 angle channels and their velocities -> {config.style_dim}-d unit vector, "
+        f"({config.style_window / config.fps:.1f} s) of the 7 angle channels, their velocities and their log speeds -> {config.style_dim}-d unit vector, "
         "pretrained alone with NT-Xent (SimCLR); positives are two windows of one performer (two of its takes on different speech when it has them).",
         f"- Generator: {config.layers}-layer LSTM ({config.hidden} units) with learnable initial states h0, c0; per frame: "
         f"projected audio ({len(config.audio_features)} features: 40 log-mel bands, pitch, voicing, loudness, onset, speech flag; "
-        f"a convolution sees {config.lookahead} frames ahead), projected previous motion, the style vector and a {config.latent_dim}-d latent. "
-        f"One call predicts N = {config.chunk} frames from an audio window of M = {config.audio_window} frames and carries (h, c) on.",
-        "- Stochastic part: a conditional VAE; the latent is inferred from the true chunk in training and, at inference, drawn "
-        f"from a learned prior conditioned on the LSTM state, one draw per chunk from the seed, noise scaled by {config.temperature:g} "
-        "(chosen on the validation split). Each training batch also runs free on latents from that prior, as at inference, "
-        "held not to the true frames but to the take's window statistics (channel means and covariances, velocity "
-        "energy and covariance, the share of still frames, of frames with stable gaze in the world and the head speed in "
-        "them, of frames in mutual gaze), so sampled motion keeps the takes' size, sparse saccades and eye-head compensation instead of their blurred mean.",
+        f"a convolution sees {config.lookahead} frames ahead), projected previous motion (head and world gaze), the style vector "
+        f"and a {config.latent_dim}-d latent. One call predicts N = {config.chunk} frames from an audio window of M = "
+        f"{config.audio_window} frames and carries (h, c) on. Per frame it gives the head angles (position + velocity loss), "
+        "the probability that a saccade starts (binary cross-entropy against the takes' saccade onsets) and the "
+        f"probabilities of {config.grid.size} landing codes on a {config.grid.step_deg:g}-degree grid of world gaze (cross-entropy "
+        "at the onsets).",
+        "- Stochastic part: gaze is sampled, as TalkingEyes samples gaze codes: each frame an onset is drawn from its "
+        f"probability times {config.onset_gain:g} (chosen on the validation split; at most one per 0.12 s) and its landing "
+        "code from a mixture of the code probabilities and a local hop around the current gaze, then rendered at saccade "
+        "speed; between saccades the gaze holds still in the world, so the eyes counter-rotate the head. The head has a "
+        "conditional VAE latent, inferred from the true chunk in training and at inference drawn from a learned prior "
+        f"conditioned on the LSTM state, one draw per chunk, noise scaled by {config.temperature:g} (chosen on the validation "
+        "split). Each training batch also runs free, as at inference, and those rows' head motion is held to the take's window "
+        "statistics (means, covariances, velocity energy, share of still frames), so sampled heads keep the takes' size. "
+        "All draws come from the seed.",
         f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
         "pulled onto generated gaze shifts and speech pauses.",
         "",
@@ -94,6 +106,11 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "",
         "Style transfer: `style_transfer_r_*` is the Pearson correlation, over the test performers, between a statistic of "
         "the generated motion and the same statistic of the reference take (target r >= 0.9).",
+        "Similarity (`sim_score`) is StyGazeTalk's: 1 - |dFix| - |dComp| between the test set's fixation ratio and "
+        "compensation score of generated and true motion (each row of the paper's table is that sum over its aggregates, "
+        "e.g. 1 - |0.6113 - 0.6733| - |-0.3366 + 0.3100| = 0.9114). `sim_score_per_take` averages the score take by take, a "
+        "stricter figure that the corpus's own take-to-take spread bounds: `sim_score_per_take_between_takes` is the "
+        "score of the same performer's other take against the target.",
         "`out_of_range` is the mean number of statistics outside the human ranges of shared/REFERENCES.md per generated clip.",
         "",
         "## Machine",

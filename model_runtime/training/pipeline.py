@@ -26,7 +26,7 @@ from model_runtime.training.corpus import SyntheticSettings, Take, build_from_ma
 from model_runtime.training.datasets import Statistics, select
 from model_runtime.training.export import export_generator, export_style_encoder
 from model_runtime.training.loops import GeneratorSettings, StyleSettings, take_styles, train_generator, train_style_encoder
-from model_runtime.training.measure import measure, tune_temperature
+from model_runtime.training.measure import measure, tune_sampling
 from model_runtime.training.model_card import write_model_card
 from model_runtime.training.networks import StyleEncoder
 
@@ -44,7 +44,8 @@ class TrainSettings:
     max_clips: int | None = None
     measure_performers: int = 20
     measure_seeds: int = 5
-    temperatures: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
+    temperatures: tuple[float, ...] = (0.0, 0.15, 0.3, 0.6)
+    onset_gains: tuple[float, ...] = (1.0, 1.2, 1.4, 1.7)
     # One thread: the same result whatever the machine's core count, and robust when the cores are shared.
     threads: int = 1
 
@@ -56,7 +57,7 @@ class TrainSettings:
             corpus=SyntheticSettings(performers=24, takes_per_performer=2, variants_per_clip=0, val_share=0.1, test_share=0.3),
             style=StyleSettings(steps=8, batch=8), generator=GeneratorSettings(steps=6, batch=8, chunks=4),
             model=ModelConfig(audio_features=feature_names(40), hidden=32, layers=2, style_dim=16, latent_dim=4),
-            measure_performers=2, measure_seeds=2, temperatures=(0.2, 1.0),
+            measure_performers=2, measure_seeds=2, temperatures=(0.2, 1.0), onset_gains=(1.0,),
         )
 
 
@@ -120,9 +121,9 @@ def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> d
     export_generator(generator, config, settings.out_dir / GENERATOR_FILE)
     progress(f"exported {settings.out_dir / GENERATOR_FILE} and {settings.out_dir / STYLE_ENCODER_FILE}")
 
-    # The latent's scale at inference: chosen on the validation split, then written into both files.
-    temperature = tune_temperature(load_models(settings.out_dir), takes, settings.temperatures, progress=progress)
-    config = replace(config, temperature=temperature)
+    # The latent's scale and the onset gain at inference: chosen on the validation split, then written into both files.
+    temperature, gain = tune_sampling(load_models(settings.out_dir), takes, settings.temperatures, settings.onset_gains, progress=progress)
+    config = replace(config, temperature=temperature, onset_gain=gain)
     export_style_encoder(encoder, config, settings.out_dir / STYLE_ENCODER_FILE)
     export_generator(generator, config, settings.out_dir / GENERATOR_FILE)
     models = load_models(settings.out_dir)

@@ -25,9 +25,12 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from model_runtime.conventions import HEAD, LEFT_EYE, RIGHT_EYE
+
 GENERATOR_MOTION: Final[tuple[str, ...]] = ("head_pitch", "head_yaw", "head_roll", "gaze_pitch", "gaze_yaw")
-HEAD: Final = slice(0, 3)
+# Where the head and the world gaze sit in that layout (the head where a MotionClip has it).
 GAZE: Final = slice(3, 5)
+HEAD_PITCH_YAW: Final = slice(0, 2)
 # A frame-to-frame world-gaze change faster than this (deg/s) is part of a saccade.
 SACCADE_SPEED_DEG_S: Final[float] = 25.0
 # Rendering speed cap (deg/s): the mean speed of a 20-30 deg saccade on the main sequence
@@ -43,16 +46,16 @@ MIN_HOP_DEG: Final[float] = 1.0
 def to_generator_motion(angles: NDArray[np.floating]) -> NDArray[np.float32]:
     """(frames, 7) ANGLE_CHANNELS degrees -> (frames, 5) head + world gaze."""
     a = np.asarray(angles, dtype=np.float64)
-    world = a[:, 0:2] + 0.5 * (a[:, 3:5] + a[:, 5:7])
-    return np.column_stack([a[:, 0:3], world]).astype(np.float32)
+    world = a[:, HEAD_PITCH_YAW] + 0.5 * (a[:, LEFT_EYE] + a[:, RIGHT_EYE])
+    return np.column_stack([a[:, HEAD], world]).astype(np.float32)
 
 
 def to_angles(motion: NDArray[np.floating]) -> NDArray[np.float32]:
     """(frames, 5) head + world gaze -> (frames, 7) ANGLE_CHANNELS (both eyes = gaze - head; the
     engine then aims each eye from its own centre, see :func:`model_runtime.learned.engine.apply_controls`)."""
     m = np.asarray(motion, dtype=np.float64)
-    eye = m[:, 3:5] - m[:, 0:2]
-    return np.column_stack([m[:, 0:3], eye, eye]).astype(np.float32)
+    eye = m[:, GAZE] - m[:, HEAD_PITCH_YAW]
+    return np.column_stack([m[:, HEAD], eye, eye]).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -97,18 +100,19 @@ def saccade_events(gaze: NDArray[np.floating], fps: float) -> tuple[NDArray[np.b
     """Training labels from a world gaze track (frames, 2) degrees: ``onset`` (frames,) true on the
     first frame of each movement faster than :data:`SACCADE_SPEED_DEG_S`, and ``landing``
     (frames, 2), the gaze where that movement comes to rest (NaN on frames without an onset)."""
+    # Here, not at the top: the runtime imports this module, and only training needs the labels.
+    from model_runtime.evaluation.events import runs
+
     g = np.asarray(gaze, dtype=np.float64)
     n = g.shape[0]
     moving = np.zeros(n, dtype=bool)
     if n > 1:
         moving[1:] = np.linalg.norm(np.diff(g, axis=0), axis=1) * fps > SACCADE_SPEED_DEG_S
-    onset = moving & ~np.concatenate([[False], moving[:-1]])
+    onset = np.zeros(n, dtype=bool)
     landing = np.full((n, 2), np.nan)
-    for t in np.flatnonzero(onset):
-        end = t
-        while end + 1 < n and moving[end + 1]:
-            end += 1
-        landing[t] = g[end]
+    for start, end in runs(moving):
+        onset[start] = True
+        landing[start] = g[end - 1]
     return onset, landing
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from model_runtime.learned.gaze_events import GazeGrid, saccade_events, to_generator_motion
+from model_runtime.learned.gaze_events import GAZE, GazeGrid, saccade_events, to_generator_motion
 from model_runtime.training.corpus import Split, Take
 
 
@@ -110,7 +110,7 @@ class GeneratorWindows:
         self.motion = [to_generator_motion(t.motion) for t in self.takes]
         self.onset, self.landing = [], []
         for m in self.motion:
-            onset, landing = saccade_events(m[:, 3:5], fps)
+            onset, landing = saccade_events(m[:, GAZE], fps)
             codes = np.full(onset.shape, -1, dtype=np.int64)
             codes[onset] = grid.code(landing[onset])
             self.onset.append(onset.astype(np.float32))

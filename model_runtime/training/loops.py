@@ -15,7 +15,8 @@ import torch
 from numpy.typing import NDArray
 from torch.nn import functional as F
 
-from model_runtime.learned.gaze_events import GazeState, render_events
+from model_runtime.conventions import HEAD
+from model_runtime.learned.gaze_events import GAZE, GazeState, render_events
 from model_runtime.learned.metadata import ModelConfig
 from model_runtime.training.corpus import Take
 from model_runtime.training.datasets import GeneratorWindows, Statistics, StylePairs
@@ -133,8 +134,8 @@ def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, 
     n = config.chunk
     rows = inferred
     free = ~rows
-    head_std = generator.motion_norm.std[:3]
-    state = GazeState(prev[free, -1, 3:5].double().numpy().copy(), prev[free, -1, 3:5].double().numpy().copy(), np.full(int(free.sum()), 1e6))
+    head_mean, head_std = generator.motion_norm.mean[HEAD], generator.motion_norm.std[HEAD]
+    state = GazeState(prev[free, -1, GAZE].double().numpy().copy(), prev[free, -1, GAZE].double().numpy().copy(), np.full(int(free.sum()), 1e6))
     h, c = generator.initial_state(audio.shape[0])
     heads, onsets, landings, hops, gazes, kls = [], [], [], [], [], []
     for k in range(chunks):
@@ -142,14 +143,13 @@ def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, 
         truth = target[:, k * n : (k + 1) * n]
         prior_mean, prior_log_var = generator.prior_stats(h)
         latent = prior_mean + torch.randn_like(prior_mean) * torch.exp(0.5 * prior_log_var)
-        mean, log_var = posterior((prev[rows, :, :3] - generator.motion_norm.mean[:3]) / head_std,
-                                  (truth[rows, :, :3] - generator.motion_norm.mean[:3]) / head_std)
+        mean, log_var = posterior((prev[rows][..., HEAD] - head_mean) / head_std, (truth[rows][..., HEAD] - head_mean) / head_std)
         latent = latent.clone()
         latent[rows] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
         p_mean, p_log_var = prior_mean[rows], prior_log_var[rows]
         kls.append(0.5 * (p_log_var - log_var + (log_var.exp() + (mean - p_mean) ** 2) / p_log_var.exp() - 1.0).sum(-1).mean())
         head, onset, landing, hop, h, c = generator.step(window, prev, style, latent, h, c)
-        gaze = truth[:, :, 3:5].clone()
+        gaze = truth[..., GAZE].clone()
         if free.any():
             with torch.no_grad():
                 sampled = render_events(torch.sigmoid(onset[free]).double().numpy(), torch.softmax(landing[free], -1).double().numpy(),
@@ -179,9 +179,9 @@ def landing_nll(landing: torch.Tensor, hop: torch.Tensor, gaze_before: torch.Ten
 def head_loss(generator: Generator, predicted: torch.Tensor, target: torch.Tensor, prev: torch.Tensor, position_weight: float) -> torch.Tensor:
     """lambda * MSE(position) + (1 - lambda) * MSE(velocity) of the head (B, T, 3), on normalised
     channels; the velocity of the first frame is taken from the last frame of the previous chunk."""
-    scale: torch.Tensor = generator.motion_norm.std[:3]
+    scale: torch.Tensor = generator.motion_norm.std[HEAD]
     p, t = predicted / scale, target / scale
-    last = prev[:, -1:, :3] / scale
+    last = prev[:, -1:, HEAD] / scale
     vp = torch.diff(torch.cat([last, p], dim=1), dim=1)
     vt = torch.diff(torch.cat([last, t], dim=1), dim=1)
     return position_weight * F.mse_loss(p, t) + (1.0 - position_weight) * F.mse_loss(vp, vt)
@@ -217,7 +217,7 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
     generator = Generator(config)
     generator.audio_norm.set(torch.tensor(stats.audio_mean, dtype=torch.float32), torch.tensor(stats.audio_std, dtype=torch.float32))
     generator.motion_norm.set(torch.tensor(stats.generator_mean, dtype=torch.float32), torch.tensor(stats.generator_std, dtype=torch.float32))
-    generator.head_step.set(torch.zeros(3), torch.tensor(stats.velocity_std[:3], dtype=torch.float32))
+    generator.head_step.set(torch.zeros(3), torch.tensor(stats.velocity_std[HEAD], dtype=torch.float32))
     posterior = Posterior(config)
     windows = GeneratorWindows(takes, styles, chunk=config.chunk, lookahead=config.lookahead, chunks=settings.chunks, grid=config.grid,
                                fps=config.fps, seed=settings.seed)
@@ -226,7 +226,7 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.1)
     started = time.monotonic()
     generator.train()
-    scale: torch.Tensor = generator.motion_norm.std[:3]
+    scale: torch.Tensor = generator.motion_norm.std[HEAD]
     centres = torch.tensor(config.grid.centres, dtype=torch.float32)
     for step in range(settings.steps):
         b = windows.batch(settings.batch)
@@ -236,13 +236,13 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
         twice = [torch.cat([x, x]) for x in (b.audio, b.prev, b.style, b.motion)]
         run = rollout(generator, posterior, audio=twice[0], prev=twice[1], style=twice[2], target=twice[3], chunks=settings.chunks,
                       inferred=inferred, rng=rng)
-        reconstruction = head_loss(generator, run.head[inferred], b.motion[..., :3], b.prev, settings.position_weight)
+        reconstruction = head_loss(generator, run.head[inferred], b.motion[..., HEAD], b.prev, settings.position_weight)
         onset = F.binary_cross_entropy_with_logits(run.onset[inferred], b.onset)
         landed = b.landing >= 0
-        before = torch.cat([b.prev[:, -1:, 3:5], b.motion[:, :-1, 3:5]], dim=1)
+        before = torch.cat([b.prev[:, -1:, GAZE], b.motion[:, :-1, GAZE]], dim=1)
         landing = (landing_nll(run.landing[inferred][landed], run.hop[inferred][landed], before[landed], b.landing[landed], centres)
                    if landed.any() else torch.zeros(()))
-        statistics = F.mse_loss(head_statistics(run.head[~inferred], run.gaze[~inferred], scale), head_statistics(b.motion[..., :3], b.motion[..., 3:5], scale))
+        statistics = F.mse_loss(head_statistics(run.head[~inferred], run.gaze[~inferred], scale), head_statistics(b.motion[..., HEAD], b.motion[..., GAZE], scale))
         loss = (reconstruction + settings.event_weight * (onset + settings.landing_weight * landing)
                 + settings.kl_weight * torch.clamp(run.kl, min=settings.free_nats) + settings.statistics_weight * statistics)
         optimiser.zero_grad()

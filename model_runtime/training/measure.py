@@ -99,7 +99,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     for ref, tgt in pairs:
         clip = generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models)
         generated.append(clip)
-        metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps))
+        metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps), style_encoder=models.style_encoder)
         truth = evaluate(tgt.clip(fps), tgt.features)
         reference_stats = evaluate(ref.clip(fps), ref.features)
         per_pair["between_takes"].append(1.0 - abs(_float(reference_stats, "fixation_ratio") - _float(truth, "fixation_ratio"))

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from model_runtime.conventions import HEAD
 from model_runtime.learned.gaze_events import GENERATOR_MOTION, MIN_HOP_DEG
 from model_runtime.learned.metadata import ModelConfig
 
@@ -164,7 +165,7 @@ class Generator(nn.Module):
         extra = torch.cat([last, style], dim=-1).unsqueeze(1).expand(-1, n, -1)
         y, (h_out, c_out) = self.lstm(torch.cat([a, p, extra], dim=-1), (h, c))
         velocity = self.head_step.inverse(self.head(torch.cat([y, latent.unsqueeze(1).expand(-1, n, -1)], dim=-1)))
-        head = prev_motion[:, -1:, :3] + torch.cumsum(velocity, dim=1)
+        head = prev_motion[:, -1:, HEAD] + torch.cumsum(velocity, dim=1)
         return head, self.onset(y).squeeze(-1), self.landing(y), self.hop(y), h_out, c_out
 
 

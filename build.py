@@ -93,8 +93,6 @@ def ensure_venv(venv: Path, requirements: Sequence[str], key_extra: str = "") ->
 
 def dependency_key() -> str:
     """The declared dependencies alone: editing other pyproject sections must not rebuild .venv."""
-    import tomllib
-
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {"dependencies": project.get("dependencies", []), "optional": project.get("optional-dependencies", {})}
     return hashlib.sha256(repr(declared).encode()).hexdigest()

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from model_runtime.evaluation import distributions
-from model_runtime.evaluation.events import idt_fixations, interval_mask, runs
+from model_runtime.evaluation.events import idt_fixations, interval_mask
+from model_runtime.intervals import runs
 
 
 def test_ks_and_wasserstein_known_values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model_runtime.audio.types import SpeechFeatures, Utterance
-from model_runtime.evaluation.events import runs
+from model_runtime.intervals import runs
 
 
 def features_from_mask(speech: np.ndarray, fps: float, onset: np.ndarray | None = None, rms: np.ndarray | None = None, f0: np.ndarray | None = None) -> SpeechFeatures:

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import angles_from_direction, direction_from_angles, head_matrix
+from model_runtime.intervals import runs
 
 # I-DT defaults (Salvucci & Goldberg 2000; REFERENCES.md "typical thresholds 0.5-1.0 deg and 100 ms").
 IDT_DISPERSION_DEG = 1.0
@@ -125,13 +126,6 @@ def interval_mask(intervals: list[tuple[int, int]], n: int) -> NDArray[np.bool_]
     for start, end in intervals:
         mask[start:end] = True
     return mask
-
-
-def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """Half-open (start, end) intervals of consecutive True values."""
-    padded = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def angular_speed(directions: NDArray[np.float64], fps: float) -> NDArray[np.float64]:

@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.audio.types import Utterance
-from model_runtime.evaluation.events import Blink, Saccade, runs
+from model_runtime.evaluation.events import Blink, Saccade
+from model_runtime.intervals import runs
 
 # Eyes Alive's eight saccade direction bins, counter-clockwise from "right" as seen by the viewer
 # (the character's own left, +yaw), each 45 degrees wide and centred on its name.

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.conventions import HEAD, LEFT_EYE, RIGHT_EYE
+from model_runtime.intervals import runs
 
 GENERATOR_MOTION: Final[tuple[str, ...]] = ("head_pitch", "head_yaw", "head_roll", "gaze_pitch", "gaze_yaw")
 # Where the head and the world gaze sit in that layout (the head where a MotionClip has it).
@@ -100,9 +101,6 @@ def saccade_events(gaze: NDArray[np.floating], fps: float) -> tuple[NDArray[np.b
     """Training labels from a world gaze track (frames, 2) degrees: ``onset`` (frames,) true on the
     first frame of each movement faster than :data:`SACCADE_SPEED_DEG_S`, and ``landing``
     (frames, 2), the gaze where that movement comes to rest (NaN on frames without an onset)."""
-    # Here, not at the top: the runtime imports this module, and only training needs the labels.
-    from model_runtime.evaluation.events import runs
-
     g = np.asarray(gaze, dtype=np.float64)
     n = g.shape[0]
     moving = np.zeros(n, dtype=bool)

@@ -16,6 +16,7 @@ from model_runtime.audio.types import SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import angles_from_direction, direction_from_angles, head_matrix
 from model_runtime.errors import GazeError
+from model_runtime.intervals import runs
 from model_runtime.performer.blinks import AREA_PER_DEPTH_SECOND
 from model_runtime.performer.engine import EYE_SEPARATION_M
 from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG
@@ -93,12 +94,12 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     values["mutual_gaze_speaking"] = float(np.mean(~away[speaking])) if np.any(speaking) else overall
     values["mutual_gaze_pausing"] = float(np.mean(~away[~speaking])) if np.any(~speaking) else overall
 
-    runs = _runs(away)
-    inner = [(s, e) for s, e in runs if s > 0 and e < clip.n_frames] or runs
+    aversions = runs(away)
+    inner = [(s, e) for s, e in aversions if s > 0 and e < clip.n_frames] or aversions
     spot = np.zeros_like(offset)
-    if runs:
-        centres = np.array([np.median(offset[s:e], axis=0) for s, e in runs])
-        for (s, e), centre in zip(runs, centres, strict=True):
+    if aversions:
+        centres = np.array([np.median(offset[s:e], axis=0) for s, e in aversions])
+        for (s, e), centre in zip(aversions, centres, strict=True):
             spot[s:e] = centre
         values["aversion_duration_s"] = float(np.mean([e - s for s, e in inner])) / fps
         values["aversion_amplitude_deg"] = float(np.mean(np.linalg.norm(centres, axis=1)))
@@ -108,7 +109,7 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     steps = np.linalg.norm(np.diff(gaze, axis=0), axis=1)
     # Recorded takes jitter between saccades: the threshold rises above their typical step.
     threshold = max(_SACCADE_STEP_DEG, 4.0 * float(np.median(steps)) if steps.size else 0.0)
-    saccades = [(s, e) for s, e in _runs(steps > threshold) if away[s] == away[e]]
+    saccades = [(s, e) for s, e in runs(steps > threshold) if away[s] == away[e]]
     if saccades:
         amplitudes = [float(np.linalg.norm(gaze[e] - gaze[s])) for s, e in saccades]
         values["saccade_rate_hz"] = len(saccades) / clip.duration
@@ -116,7 +117,7 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
 
     head = clip.head - clip.head.mean(axis=0)
     basis = follow_basis(spot, offset, fps)
-    mover = _head_mover(head[:, :2], basis, runs, fps)
+    mover = _head_mover(head[:, :2], basis, aversions, fps)
     values["head_mover"] = default.head_mover if mover is None else mover
     basis = basis - basis.mean(axis=0)
     rest = head.copy()
@@ -151,7 +152,7 @@ def _blink_style(clip: MotionClip) -> dict[str, float]:
     """Rate, mean duration and partial share of the blinks of the more closed lid track."""
     lid = np.max(clip.blinks, axis=1)
     lid = np.clip(lid - np.percentile(lid, 20), 0.0, 1.0)
-    blinks = [(s, e) for s, e in _runs(lid > _BLINK_ONSET) if np.max(lid[s:e]) > 0.2]
+    blinks = [(s, e) for s, e in runs(lid > _BLINK_ONSET) if np.max(lid[s:e]) > 0.2]
     if not blinks:
         return {"blink_rate_per_min": 0.0}
     # Each run covers the blink minus its near-zero tails; widen by a frame each side to get them.
@@ -172,8 +173,3 @@ def _speech_mask(features: SpeechFeatures | None, n: int, fps: float) -> NDArray
     speech = np.asarray(features.speech, dtype=bool)
     return speech[index] if speech.size else np.zeros(n, dtype=bool)
 
-
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """(start, end) of each run of True, end exclusive."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))

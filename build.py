@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import hashlib
 import importlib.util
 import json
@@ -25,7 +26,7 @@ import tempfile
 import time
 import types
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import tomllib
@@ -129,6 +130,10 @@ def _junit_counts(path: Path) -> tuple[int, int, int]:
     return totals["tests"] - failed - totals["skipped"], failed, totals["skipped"]
 
 
+def _bpy_pytest(version: str, tests: Path, report: Path, pytest_args: list[str]) -> list[str | Path]:
+    return [ensure_blender_venv(version), "-m", "pytest", "-q", tests, f"--junitxml={report}", *pytest_args]
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     started = time.monotonic()
     ensure_apt()
@@ -137,8 +142,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     junit = ROOT / ".cache" / "junit"
     shutil.rmtree(junit, ignore_errors=True)
     junit.mkdir(parents=True)
-    # Each step: name, command, and the junit file it writes (None: the step is one check).
-    steps: list[tuple[str, list[str | Path], Path | None]] = [
+    # Each step: name, command (or what makes it: a Blender venv is built only when its step comes,
+    # after lint and the runtime tests), and the junit file it writes (None: the step is one check).
+    steps: list[tuple[str, list[str | Path] | Callable[[], list[str | Path]], Path | None]] = [
         ("ruff", [python, "-m", "ruff", "check", "."], None),
         ("mypy", [python, "-m", "mypy"], None),
         ("import check", [python, "-c", "import model_runtime, sys; assert 'bpy' not in sys.modules and 'torch' not in sys.modules"], None),
@@ -148,8 +154,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     has_blender_tests = blender_tests.is_dir() and any(blender_tests.glob("test_*.py"))
     if has_blender_tests:
         for version in BLENDER_WHEELS:
-            report = junit / f"bpy-{version}.xml"
-            steps.append((f"pytest (bpy {version})", [ensure_blender_venv(version), "-m", "pytest", "-q", blender_tests, f"--junitxml={report}", *args.pytest_args], report))
+            bpy_report = junit / f"bpy-{version}.xml"
+            steps.append((f"pytest (bpy {version})", functools.partial(_bpy_pytest, version, blender_tests, bpy_report, args.pytest_args), bpy_report))
     totals = [0, 0, 0]
     failures: list[str] = []
 
@@ -164,13 +170,13 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     for name, command, report in steps:
         log(f"--- {name}")
-        record(name, run(command, env=env, check=False), report)
+        record(name, run(command() if callable(command) else command, env=env, check=False), report)
     if has_blender_tests:
         # Debian's Blender 3.4 binary: the legacy add-on and the `blender -b --python` path. Its system
         # Python (3.11, like .venv) lacks numpy and the runtime's deps; GAZE_PYTHONPATH lends .venv's.
         log("--- blender -b (Debian Blender 3.4)")
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
-        background = ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", blender_tests / "run_background.py"]
+        background: list[str | Path] = ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", blender_tests / "run_background.py"]
         record("blender 3.4 background", run(background, env={**env, "GAZE_PYTHONPATH": site.stdout.strip()}, check=False), None)
     log(f"tests took {time.monotonic() - started:.0f} s")
     if failures:

@@ -42,3 +42,7 @@ def test_quick_training_run(shared: Path, tmp_path: Path) -> None:
     assert "held-out" in card and "sim_score" in card
     assert 0.0 <= float(results["retrieval_top1_single_window"]) <= 1.0
     assert float(results["diversity_deg"]) > 0.0
+    # Aggregates over every held-out pair; style transfer over the first `measure_performers` only.
+    assert float(results["style_transfer_performers"]) == settings.measure_performers
+    assert float(results["test_performers"]) >= settings.measure_performers
+    assert float(results["sim_score_first_pairs"]) <= 1.0

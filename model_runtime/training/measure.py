@@ -3,6 +3,11 @@
 Held-out test set: takes whose speaker *and* performer no training take has. For each test
 performer with two takes, take A is the style reference and take B the target: the engine
 generates motion for B's speech in A's style, and B's own motion is the ground truth.
+
+Aggregates (fixation ratio, compensation and similarity, errors, blink rate) are taken over every
+test performer with two takes: a test take is only 5-20 s long, and 20 of them move the fixation
+ratio by a few hundredths from draw to draw. The style-transfer correlations and retrieval use the
+first ``performers`` pairs (20, as the issue asks: retrieval is top-1 among them).
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from model_runtime.learned.style import encode_motion, style_from_take
 from model_runtime.training.corpus import Take
 
 TRANSFER_STATISTICS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min")
+# Means over the test pairs of the generated motion's metrics, and of the true (target) takes' own.
+AGGREGATES = ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas", "saccade_rate_hz")
+TRUTH_AGGREGATES = ("fixation_ratio", "comp_score", "l1div", "blink_rate_per_min", "saccade_rate_hz")
 Results = dict[str, float | str]
 
 
-def _pairs(takes: list[Take], window: int, count: int) -> list[tuple[Take, Take]]:
+def _pairs(takes: list[Take], window: int, count: int | None = None) -> list[tuple[Take, Take]]:
     """(reference, target) per performer: the two longest takes, both at least one style window long."""
     groups: dict[str, list[Take]] = defaultdict(list)
     for take in takes:
@@ -57,35 +65,50 @@ def _correlation(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(x[keep], y[keep])[0, 1])
 
 
-def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[float, ...], gains: tuple[float, ...], *, performers: int = 10,
+# How far the generated saccade rate may stray from the takes' while the sampling is tuned (share of it).
+RATE_TOLERANCE = 0.1
+
+
+def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[float, ...], gains: tuple[float, ...], *, seeds: int = 2,
                   progress: Callable[[str], None] = print) -> tuple[float, float]:
-    """The latent temperature and onset gain whose generations on the *validation* split have the
-    best similarity score as :func:`measure` reports it (from the split's fixation ratio and
-    compensation score)."""
-    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window, performers)
+    """The latent temperature and onset gain for inference, chosen on the *validation* split (every
+    performer with two takes, ``seeds`` draws each): the best similarity score as :func:`measure`
+    reports it (from the split's fixation ratio and compensation score) among the settings whose
+    mean saccade rate is within :data:`RATE_TOLERANCE` of the takes' own. The gain recalibrates
+    the onset rate of free-running generation; without that bound it would instead buy fixation
+    ratio with too few saccades. If no setting is that close, the one closest in rate."""
+    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
     if not pairs:
         return models.config.temperature, models.config.onset_gain
-    scores = {}
     fps = models.config.fps
     references = [evaluate(tgt.clip(fps), tgt.features) for _, tgt in pairs]
-    truth = {key: float(np.nanmean([_float(m, key) for m in references])) for key in ("fixation_ratio", "comp_score")}
+    truth = {key: float(np.nanmean([_float(m, key) for m in references])) for key in ("fixation_ratio", "comp_score", "saccade_rate_hz")}
+    scores: dict[tuple[float, float], tuple[float, float]] = {}
     for temperature in temperatures:
         for gain in gains:
-            generated = [evaluate(generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models, temperature=temperature,
-                                                  onset_gain=gain), tgt.features) for ref, tgt in pairs]
-            scores[temperature, gain] = 1.0 - sum(abs(np.nanmean([_float(m, key) for m in generated]) - truth[key]) for key in truth)
-    progress("sampling on validation: " + ", ".join(f"temperature {t:g}, onset gain {g:g} -> sim {s:.3f}" for (t, g), s in scores.items()))
-    return max(scores, key=lambda key: scores[key])
+            generated = [evaluate(generate_learned(tgt.features, ref.clip(fps), seed=seed, controls=Controls(), models=models, temperature=temperature,
+                                                  onset_gain=gain), tgt.features) for ref, tgt in pairs for seed in range(seeds)]
+            mean = {key: float(np.nanmean([_float(m, key) for m in generated])) for key in truth}
+            sim = 1.0 - abs(mean["fixation_ratio"] - truth["fixation_ratio"]) - abs(mean["comp_score"] - truth["comp_score"])
+            scores[temperature, gain] = (sim, abs(mean["saccade_rate_hz"] - truth["saccade_rate_hz"]) / truth["saccade_rate_hz"])
+    progress(f"sampling on validation (saccade rate of the takes {truth['saccade_rate_hz']:.2f} Hz): " + ", ".join(
+        f"temperature {t:g}, onset gain {g:g} -> sim {s:.3f}, rate off by {100 * r:.0f}%" for (t, g), (s, r) in scores.items()))
+    allowed = [key for key, (_, rate) in scores.items() if rate <= RATE_TOLERANCE]
+    if allowed:
+        return max(allowed, key=lambda key: scores[key][0])
+    return min(scores, key=lambda key: scores[key][1])
 
 
 def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seeds: int = 5, progress: Callable[[str], None] = print) -> Results:
     config = models.config
     fps = config.fps
     test = [t for t in takes if t.split == "test"]
-    pairs = _pairs(test, config.style_window, performers)
+    every = _pairs(test, config.style_window)
+    pairs = every[:performers]
     if len(pairs) < 2:
         raise ValueError(f"the test split has only {len(pairs)} performers with two takes; cannot measure")
-    results: Results = {"test_performers": float(len(pairs)), "test_speakers": float(len({t.speaker for p in pairs for t in p})),
+    results: Results = {"test_performers": float(len(every)), "style_transfer_performers": float(len(pairs)),
+                        "test_speakers": float(len({t.speaker for p in every for t in p})),
                         "latent_temperature": config.temperature, "onset_gain": config.onset_gain}
 
     # Style encoder retrieval from single windows of the target take against each reference take.
@@ -96,39 +119,43 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
 
     generated: list[MotionClip] = []
     per_pair: dict[str, list[float]] = defaultdict(list)
-    for ref, tgt in pairs:
+    for ref, tgt in every:
         clip = generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models)
-        generated.append(clip)
+        if len(generated) < len(pairs):
+            generated.append(clip)
         metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps), style_encoder=models.style_encoder)
         truth = evaluate(tgt.clip(fps), tgt.features)
         reference_stats = evaluate(ref.clip(fps), ref.features)
         per_pair["between_takes"].append(1.0 - abs(_float(reference_stats, "fixation_ratio") - _float(truth, "fixation_ratio"))
                                          - abs(_float(reference_stats, "comp_score") - _float(truth, "comp_score")))
-        for key in ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas"):
+        for key in AGGREGATES:
             per_pair[key].append(_float(metrics, key))
-        for key in ("fixation_ratio", "comp_score", "l1div"):
+        for key in TRUTH_AGGREGATES:
             per_pair["truth_" + key].append(_float(truth, key))
         per_pair["out_of_range"].append(float(len(out_of_range(dict(metrics)))))
         for key in TRANSFER_STATISTICS:
             per_pair["gen_" + key].append(_float(metrics, key))
             per_pair["ref_" + key].append(_float(reference_stats, key))
-    for key in ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas", "out_of_range"):
+    for key in (*AGGREGATES, "out_of_range"):
         results[key] = float(np.nanmean(per_pair[key]))
-    for key in ("fixation_ratio", "comp_score", "l1div"):
+    for key in TRUTH_AGGREGATES:
         results["reference_" + key] = float(np.nanmean(per_pair["truth_" + key]))
     # The similarity score as StyGazeTalk defines it: from the test set's fixation ratio and
     # compensation score (its table's sim scores are 1 - |dFix| - |dComp| of those aggregates).
     results["sim_score_per_take"] = results.pop("sim_score")
     results["sim_score"] = 1.0 - abs(float(results["fixation_ratio"]) - float(results["reference_fixation_ratio"])) - abs(
         float(results["comp_score"]) - float(results["reference_comp_score"]))
+    # The same on the first `performers` pairs only, to show how much 20 short takes move it.
+    first = {key: float(np.nanmean(per_pair[key][: len(pairs)])) for key in ("fixation_ratio", "comp_score", "truth_fixation_ratio", "truth_comp_score")}
+    results["sim_score_first_pairs"] = 1.0 - abs(first["fixation_ratio"] - first["truth_fixation_ratio"]) - abs(first["comp_score"] - first["truth_comp_score"])
     # What the corpus itself gives per take: the same performer's other take (the style reference) against the target.
     results["sim_score_per_take_between_takes"] = float(np.nanmean(per_pair["between_takes"]))
     for key in TRANSFER_STATISTICS:
-        results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key], per_pair["ref_" + key])
+        results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
-    progress(f"measure: {len(pairs)} held-out performers, sim {results['sim_score']:.3f} (per take {results['sim_score_per_take']:.3f}), "
-             f"retrieval {results['retrieval_top1_single_window']:.2f}")
+    progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "
+             f"per take {results['sim_score_per_take']:.3f}), retrieval {results['retrieval_top1_single_window']:.2f}")
 
     # Diversity: several seeds, same audio and style, for the first few pairs.
     diversities, l1divs = [], []

@@ -104,8 +104,12 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
     lines += [f"| {key} | {_fmt(value)} |" for key, value in sorted(results.items())]
     lines += [
         "",
-        "Style transfer: `style_transfer_r_*` is the Pearson correlation, over the test performers, between a statistic of "
-        "the generated motion and the same statistic of the reference take (target r >= 0.9).",
+        "Aggregates (fixation ratio, compensation, similarity, errors, rates) are means over all `test_performers` held-out "
+        "performers with two takes (one the style reference, the other the target); `sim_score_first_pairs` is the "
+        "similarity over only the first `style_transfer_performers` of them, to show how much a set of 20 short takes moves it.",
+        "Style transfer: `style_transfer_r_*` is the Pearson correlation, over the first `style_transfer_performers` test "
+        "performers, between a statistic of the generated motion and the same statistic of the reference take (target r >= 0.9); "
+        "retrieval from generated motion is top-1 among the same performers' reference takes.",
         "Similarity (`sim_score`) is StyGazeTalk's: 1 - |dFix| - |dComp| between the test set's fixation ratio and "
         "compensation score of generated and true motion (each row of the paper's table is that sum over its aggregates, "
         "e.g. 1 - |0.6113 - 0.6733| - |-0.3366 + 0.3100| = 0.9114). `sim_score_per_take` averages the score take by take, a "

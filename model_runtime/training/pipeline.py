@@ -44,8 +44,8 @@ class TrainSettings:
     max_clips: int | None = None
     measure_performers: int = 20
     measure_seeds: int = 5
-    temperatures: tuple[float, ...] = (0.0, 0.15, 0.3, 0.6)
-    onset_gains: tuple[float, ...] = (1.0, 1.2, 1.4, 1.7)
+    temperatures: tuple[float, ...] = (0.0, 0.3, 0.6)
+    onset_gains: tuple[float, ...] = (0.7, 0.8, 0.9, 1.0, 1.1, 1.2)
     # One thread: the same result whatever the machine's core count, and robust when the cores are shared.
     threads: int = 1
 

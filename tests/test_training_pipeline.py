@@ -33,6 +33,16 @@ def test_augmentation_changes_length_and_level(shared: Path) -> None:
     assert 0.3 < float(np.std(out.samples)) / float(np.std(signal.samples)) < 0.8
 
 
+def test_sampling_choice_keeps_the_saccade_rate() -> None:
+    from model_runtime.training.measure import choose_sampling
+
+    # The most similar setting has too few saccades (30% off): the best one within 10% wins.
+    scores = {(0.0, 0.6): (0.97, 0.30), (0.0, 0.8): (0.93, 0.08), (0.3, 0.8): (0.95, 0.09), (0.3, 1.0): (0.90, 0.01)}
+    assert choose_sampling(scores) == (0.3, 0.8)
+    # None close enough: the closest in rate.
+    assert choose_sampling({(0.0, 0.6): (0.97, 0.30), (0.0, 1.2): (0.80, 0.20)}) == (0.0, 1.2)
+
+
 @pytest.mark.slow
 def test_quick_training_run(shared: Path, tmp_path: Path) -> None:
     settings = TrainSettings.quick(shared / "data" / "speech", tmp_path, tmp_path / "card.md")

@@ -93,6 +93,12 @@ def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[
             scores[temperature, gain] = (sim, abs(mean["saccade_rate_hz"] - truth["saccade_rate_hz"]) / truth["saccade_rate_hz"])
     progress(f"sampling on validation (saccade rate of the takes {truth['saccade_rate_hz']:.2f} Hz): " + ", ".join(
         f"temperature {t:g}, onset gain {g:g} -> sim {s:.3f}, rate off by {100 * r:.0f}%" for (t, g), (s, r) in scores.items()))
+    return choose_sampling(scores)
+
+
+def choose_sampling(scores: Mapping[tuple[float, float], tuple[float, float]]) -> tuple[float, float]:
+    """(temperature, gain) -> (similarity, relative saccade-rate error): the most similar setting
+    whose rate error is at most :data:`RATE_TOLERANCE`, else the one with the smallest rate error."""
     allowed = [key for key, (_, rate) in scores.items() if rate <= RATE_TOLERANCE]
     if allowed:
         return max(allowed, key=lambda key: scores[key][0])

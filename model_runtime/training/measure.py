@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
 from model_runtime.evaluation import evaluate, out_of_range
+from model_runtime.evaluation.gaze_metrics import similarity_score
 from model_runtime.evaluation.motion_metrics import diversity
 from model_runtime.generate import Controls
 from model_runtime.learned.engine import generate_learned
@@ -89,7 +90,7 @@ def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[
             generated = [evaluate(generate_learned(tgt.features, ref.clip(fps), seed=seed, controls=Controls(), models=models, temperature=temperature,
                                                   onset_gain=gain), tgt.features) for ref, tgt in pairs for seed in range(seeds)]
             mean = {key: float(np.nanmean([_float(m, key) for m in generated])) for key in truth}
-            sim = 1.0 - abs(mean["fixation_ratio"] - truth["fixation_ratio"]) - abs(mean["comp_score"] - truth["comp_score"])
+            sim = similarity_score(mean["fixation_ratio"], mean["comp_score"], truth["fixation_ratio"], truth["comp_score"])
             scores[temperature, gain] = (sim, abs(mean["saccade_rate_hz"] - truth["saccade_rate_hz"]) / truth["saccade_rate_hz"])
     progress(f"sampling on validation (saccade rate of the takes {truth['saccade_rate_hz']:.2f} Hz): " + ", ".join(
         f"temperature {t:g}, onset gain {g:g} -> sim {s:.3f}, rate off by {100 * r:.0f}%" for (t, g), (s, r) in scores.items()))
@@ -127,13 +128,12 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     per_pair: dict[str, list[float]] = defaultdict(list)
     for ref, tgt in every:
         clip = generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models)
-        if len(generated) < len(pairs):
-            generated.append(clip)
+        generated.append(clip)
         metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps), style_encoder=models.style_encoder)
         truth = evaluate(tgt.clip(fps), tgt.features)
         reference_stats = evaluate(ref.clip(fps), ref.features)
-        per_pair["between_takes"].append(1.0 - abs(_float(reference_stats, "fixation_ratio") - _float(truth, "fixation_ratio"))
-                                         - abs(_float(reference_stats, "comp_score") - _float(truth, "comp_score")))
+        per_pair["between_takes"].append(similarity_score(_float(reference_stats, "fixation_ratio"), _float(reference_stats, "comp_score"),
+                                                          _float(truth, "fixation_ratio"), _float(truth, "comp_score")))
         for key in AGGREGATES:
             per_pair[key].append(_float(metrics, key))
         for key in TRUTH_AGGREGATES:
@@ -149,24 +149,25 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     # The similarity score as StyGazeTalk defines it: from the test set's fixation ratio and
     # compensation score (its table's sim scores are 1 - |dFix| - |dComp| of those aggregates).
     results["sim_score_per_take"] = results.pop("sim_score")
-    results["sim_score"] = 1.0 - abs(float(results["fixation_ratio"]) - float(results["reference_fixation_ratio"])) - abs(
-        float(results["comp_score"]) - float(results["reference_comp_score"]))
+    results["sim_score"] = similarity_score(float(results["fixation_ratio"]), float(results["comp_score"]),
+                                            float(results["reference_fixation_ratio"]), float(results["reference_comp_score"]))
     # The same on the first `performers` pairs only, to show how much 20 short takes move it.
     first = {key: float(np.nanmean(per_pair[key][: len(pairs)])) for key in ("fixation_ratio", "comp_score", "truth_fixation_ratio", "truth_comp_score")}
-    results["sim_score_first_pairs"] = 1.0 - abs(first["fixation_ratio"] - first["truth_fixation_ratio"]) - abs(first["comp_score"] - first["truth_comp_score"])
+    results["sim_score_first_pairs"] = similarity_score(first["fixation_ratio"], first["comp_score"], first["truth_fixation_ratio"], first["truth_comp_score"])
     # What the corpus itself gives per take: the same performer's other take (the style reference) against the target.
     results["sim_score_per_take_between_takes"] = float(np.nanmean(per_pair["between_takes"]))
     for key in TRANSFER_STATISTICS:
         results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
-    generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated])
+    generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "
              f"per take {results['sim_score_per_take']:.3f}), retrieval {results['retrieval_top1_single_window']:.2f}")
 
     # Diversity: several seeds, same audio and style, for the first few pairs.
     diversities, l1divs = [], []
-    for ref, tgt in pairs[:5]:  # five audio/style pairs are enough to average over
-        clips = [generate_learned(tgt.features, ref.clip(fps), seed=s, controls=Controls(), models=models) for s in range(seeds)]
+    for (ref, tgt), first_clip in zip(pairs[:5], generated, strict=False):  # five audio/style pairs are enough to average over
+        # Seed 0 is the clip generated above.
+        clips = [first_clip, *(generate_learned(tgt.features, ref.clip(fps), seed=s, controls=Controls(), models=models) for s in range(1, seeds))]
         diversities.append(diversity(clips))
         l1divs.append(float(np.mean([_float(evaluate(c, tgt.features), "l1div") for c in clips])))
     results["diversity_deg"] = float(np.mean(diversities))

@@ -132,8 +132,7 @@ def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, 
     """
     config = generator.config
     n = config.chunk
-    rows = inferred
-    free = ~rows
+    free = ~inferred
     head_mean, head_std = generator.motion_norm.mean[HEAD], generator.motion_norm.std[HEAD]
     state = GazeState(prev[free, -1, GAZE].double().numpy().copy(), prev[free, -1, GAZE].double().numpy().copy(), np.full(int(free.sum()), 1e6))
     h, c = generator.initial_state(audio.shape[0])
@@ -143,10 +142,10 @@ def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, 
         truth = target[:, k * n : (k + 1) * n]
         prior_mean, prior_log_var = generator.prior_stats(h)
         latent = prior_mean + torch.randn_like(prior_mean) * torch.exp(0.5 * prior_log_var)
-        mean, log_var = posterior((prev[rows][..., HEAD] - head_mean) / head_std, (truth[rows][..., HEAD] - head_mean) / head_std)
+        mean, log_var = posterior((prev[inferred][..., HEAD] - head_mean) / head_std, (truth[inferred][..., HEAD] - head_mean) / head_std)
         latent = latent.clone()
-        latent[rows] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        p_mean, p_log_var = prior_mean[rows], prior_log_var[rows]
+        latent[inferred] = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        p_mean, p_log_var = prior_mean[inferred], prior_log_var[inferred]
         kls.append(0.5 * (p_log_var - log_var + (log_var.exp() + (mean - p_mean) ** 2) / p_log_var.exp() - 1.0).sum(-1).mean())
         head, onset, landing, hop, h, c = generator.step(window, prev, style, latent, h, c)
         gaze = truth[..., GAZE].clone()

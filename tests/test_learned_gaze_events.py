@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from model_runtime.learned.gaze_events import (
+    GAZE_STATES,
     MIN_FIXATION_S,
     RENDER_SPEED_DEG_S,
     GazeGrid,
     GazeState,
+    gaze_state,
     landing_probabilities,
     render_events,
     saccade_events,
@@ -52,12 +54,18 @@ def test_generator_layout_round_trip() -> None:
     np.testing.assert_allclose(world, angles[:, 0:2] + angles[:, 3:5], atol=1e-4)
 
 
+def _same_in_every_state(x: np.ndarray) -> np.ndarray:
+    """(B, N, ...) -> (B, N, S, ...): the same event outputs for every gaze state."""
+    return np.repeat(x[:, :, None], GAZE_STATES, axis=2)
+
+
 def _run(onset: float, target: np.ndarray, frames: int, seed: int = 0) -> np.ndarray:
     grid = GazeGrid()
     probs = np.zeros((1, frames, grid.size))
     probs[0, :, grid.code(target)[0]] = 1.0
     noise = np.random.default_rng(seed).random((1, frames, 4))
-    return render_events(np.full((1, frames), onset), probs, np.zeros((1, frames, 2)) + [0.0, 1.0], GazeState.rest(), noise, grid, FPS)[0]
+    hop = np.zeros((1, frames, 2)) + [0.0, 1.0]
+    return render_events(np.full((1, frames, GAZE_STATES), onset), _same_in_every_state(probs), _same_in_every_state(hop), GazeState.rest(), noise, grid, FPS)[0]
 
 
 def test_no_onsets_hold_the_gaze_still() -> None:
@@ -83,7 +91,8 @@ def test_onset_probability_sets_the_saccade_rate() -> None:
     rng = np.random.default_rng(1)
     probs = np.full((1, frames, grid.size), 1.0 / grid.size)
     hop = np.zeros((1, frames, 2)) + [0.5, 2.0]
-    gaze = render_events(np.full((1, frames), p), probs, hop, GazeState.rest(), rng.random((1, frames, 4)), grid, FPS)[0]
+    gaze = render_events(np.full((1, frames, GAZE_STATES), p), _same_in_every_state(probs), _same_in_every_state(hop), GazeState.rest(),
+                         rng.random((1, frames, 4)), grid, FPS)[0]
     onset, _ = saccade_events(np.vstack([[0.0, 0.0], gaze]), FPS)
     # A Bernoulli draw per frame after each shortest fixation: p / (1 + p * (gap - 1)) onsets per frame.
     gap = np.ceil(MIN_FIXATION_S * FPS)
@@ -100,3 +109,24 @@ def test_hops_land_near_the_gaze_and_global_codes_anywhere() -> None:
     near = np.linalg.norm(grid.centres - gaze[0], axis=1) < 6.0
     assert probs[0, near].sum() > 0.95
     np.testing.assert_allclose(probs[1], uniform[1])
+
+
+def test_events_follow_the_gaze_state_the_gaze_is_in() -> None:
+    """On the listener the gaze looks away at once; away, it uses the away outputs: here it never
+    starts another saccade, so it stays where it looked."""
+    grid = GazeGrid()
+    frames = 40
+    target = np.array([[0.0, 28.5]])
+    probs = np.zeros((1, frames, GAZE_STATES, grid.size))
+    probs[0, :, :, grid.code(target)[0]] = 1.0
+    onset = np.zeros((1, frames, GAZE_STATES))
+    onset[..., 0] = 1.0  # on the listener: a saccade every chance; away: none
+    hop = np.zeros((1, frames, GAZE_STATES, 2)) + [0.0, 1.0]
+    gaze = render_events(onset, probs, hop, GazeState.rest(), np.random.default_rng(0).random((1, frames, 4)), grid, FPS)[0]
+    assert gaze_state(gaze[-1]) == 1 and gaze_state(np.zeros(2)) == 0
+    np.testing.assert_allclose(gaze[10:], np.repeat(gaze[-1:], frames - 10, axis=0))
+    onsets, _ = saccade_events(np.vstack([[0.0, 0.0], gaze]), FPS)
+    assert onsets.sum() == 1
+    # The same outputs with the states swapped: the gaze never leaves the listener.
+    still = render_events(onset[..., ::-1], probs, hop, GazeState.rest(), np.random.default_rng(0).random((1, frames, 4)), grid, FPS)[0]
+    assert np.abs(still).max() == 0.0

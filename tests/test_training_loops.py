@@ -8,9 +8,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from model_runtime.learned.features import feature_names  # noqa: E402
-from model_runtime.learned.gaze_events import landing_probabilities  # noqa: E402
+from model_runtime.learned.gaze_events import GAZE_STATES, landing_probabilities  # noqa: E402
 from model_runtime.learned.metadata import ModelConfig  # noqa: E402
-from model_runtime.training.loops import Rollout, head_statistics, landing_nll, rollout  # noqa: E402
+from model_runtime.training.loops import Rollout, head_statistics, in_state, landing_nll, rollout  # noqa: E402
 from model_runtime.training.networks import Generator, Posterior, hop_parameters  # noqa: E402
 
 CONFIG = ModelConfig(audio_features=feature_names(40), hidden=16, layers=2, style_dim=8, latent_dim=4, chunk=5, lookahead=2, style_window=20)
@@ -61,8 +61,8 @@ def test_rollout_teacher_forces_gaze_only_for_inferred_rows() -> None:
 
     same, again = run(1.0), run(3.0)
     frames = chunks * CONFIG.chunk
-    assert same.head.shape == (batch, frames, 3) and same.onset.shape == (batch, frames)
-    assert same.landing.shape == (batch, frames, CONFIG.grid.size) and same.hop.shape == (batch, frames, 2)
+    assert same.head.shape == (batch, frames, 3) and same.onset.shape == (batch, frames, GAZE_STATES)
+    assert same.landing.shape == (batch, frames, GAZE_STATES, CONFIG.grid.size) and same.hop.shape == (batch, frames, GAZE_STATES, 2)
     assert float(same.kl.detach()) > 0
     # Inferred rows carry the true gaze on; free rows render their own, whatever the targets.
     np.testing.assert_allclose(same.gaze[:2].numpy(), target[:2, :, 3:5].numpy())
@@ -82,3 +82,14 @@ def test_landing_loss_is_the_runtime_mixture() -> None:
     for i in range(6):
         nll = landing_nll(logits[i : i + 1], hop[i : i + 1], before[i : i + 1], code[i : i + 1], centres)
         assert float(nll) == pytest.approx(-np.log(probs[i, int(code[i])]), rel=1e-4, abs=1e-4)
+
+
+def test_in_state_picks_each_frames_gaze_state() -> None:
+    outputs = torch.arange(2 * 3 * GAZE_STATES * 4, dtype=torch.float32).reshape(2, 3, GAZE_STATES, 4)
+    state = torch.tensor([[0, 1, 1], [1, 0, 0]])
+    picked = in_state(outputs, state)
+    assert picked.shape == (2, 3, 4)
+    for b in range(2):
+        for t in range(3):
+            assert torch.equal(picked[b, t], outputs[b, t, int(state[b, t])])
+    assert torch.equal(in_state(outputs[..., 0], state), picked[..., 0])

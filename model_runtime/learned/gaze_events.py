@@ -10,6 +10,12 @@ wherever the gaze is at that frame, for the small saccades within a fixation spo
 :func:`landing_probabilities`), and the onset is a Bernoulli draw from its per-frame probability; between onsets the gaze holds still
 in the world, so the eyes counter-rotate a moving head (compensation) by construction.
 
+Every frame's onset and landing come in :data:`GAZE_STATES` versions: for a gaze that rests on the
+listener and for one that is looking away (:func:`gaze_state`), and the renderer uses the version
+for where its gaze is at that frame. The network predicts a chunk of frames at once, so without
+them it could not know, within a chunk, whether the gaze has just looked away: how long looks
+away last (and so the mutual-gaze share) would be the same hazard as mutual gaze's.
+
 The generator's own motion layout (:data:`GENERATOR_MOTION`, degrees) is the head (pitch, yaw,
 roll) and the world gaze (pitch, yaw) of the cyclopean eye, taken as head + mean eye-in-head (the
 small-angle sum, as the evaluation's compensation score does); :func:`to_generator_motion` and
@@ -26,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.conventions import HEAD, LEFT_EYE, RIGHT_EYE
+from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG
 from model_runtime.intervals import runs
 
 GENERATOR_MOTION: Final[tuple[str, ...]] = ("head_pitch", "head_yaw", "head_roll", "gaze_pitch", "gaze_yaw")
@@ -42,6 +49,16 @@ RENDER_SPEED_DEG_S: Final[float] = 350.0
 MIN_FIXATION_S: Final[float] = 0.12
 # Smallest spread of a local hop (deg): below a third of a grid bin the hop would only jitter in place.
 MIN_HOP_DEG: Final[float] = 1.0
+# The gaze states events are predicted for: 0 on the listener (world gaze within the evaluation's
+# mutual-gaze radius of straight ahead), 1 looking away.
+GAZE_STATES: Final[int] = 2
+
+
+def gaze_state(gaze: NDArray[np.floating]) -> NDArray[np.int64]:
+    """(...,) state index of world gaze points (..., 2) degrees: 0 on the listener, 1 away."""
+    g = np.asarray(gaze, dtype=np.float64)
+    out: NDArray[np.int64] = (np.hypot(g[..., 0], g[..., 1]) > MUTUAL_RADIUS_DEG).astype(np.int64)
+    return out
 
 
 def to_generator_motion(angles: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -144,22 +161,25 @@ def landing_probabilities(landing_prob: NDArray[np.floating], hop: NDArray[np.fl
 
 def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.floating], hop: NDArray[np.floating], state: GazeState,  # noqa: PLR0917
                   noise: NDArray[np.floating], grid: GazeGrid, fps: float) -> NDArray[np.float64]:
-    """Sample and render one chunk: ``onset_prob`` (B, N), ``landing_prob`` (B, N, K), ``hop``
-    (B, N, 2) (see :func:`landing_probabilities`), ``noise`` (B, N, 4) uniform in [0, 1) (onset
-    draw, landing-code draw, jitter in pitch and yaw within the code's bin). Returns the world gaze
-    (B, N, 2) in degrees and advances ``state`` in place."""
+    """Sample and render one chunk: ``onset_prob`` (B, N, S), ``landing_prob`` (B, N, S, K), ``hop``
+    (B, N, S, 2) (see :func:`landing_probabilities`), each for the S = :data:`GAZE_STATES` gaze
+    states, ``noise`` (B, N, 4) uniform in [0, 1) (onset draw, landing-code draw, jitter in pitch
+    and yaw within the code's bin). Returns the world gaze (B, N, 2) in degrees and advances
+    ``state`` in place."""
     min_gap = MIN_FIXATION_S * fps
     step = RENDER_SPEED_DEG_S / fps
-    candidate = (noise[..., 0] < onset_prob).tolist()
+    radius2 = MUTUAL_RADIUS_DEG**2
+    candidate = (noise[..., 0, None] < onset_prob).tolist()
     batch, frames = len(candidate), len(candidate[0]) if len(candidate) else 0
     out = np.empty((batch, frames, 2))
     for b in range(batch):
         (gp, gy), (tp, ty), since = state.gaze[b].tolist(), state.target[b].tolist(), float(state.since[b])
         row = out[b]
         for t in range(frames):
-            if since >= min_gap and candidate[b][t]:
+            away = int(gp * gp + gy * gy > radius2)  # gaze_state, inline: this loop runs per frame
+            if since >= min_gap and candidate[b][t][away]:
                 # Inverse-CDF draw of the landing code from where the gaze is now.
-                probs = landing_probabilities(landing_prob[b, t][None], hop[b, t][None], np.array([[gp, gy]]), grid)[0]
+                probs = landing_probabilities(landing_prob[b, t, away][None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
                 cdf = np.cumsum(probs)
                 code = min(int(np.searchsorted(cdf, noise[b, t, 1] * cdf[-1], side="right")), grid.size - 1)
                 tp, ty = (grid.centres[code] + (noise[b, t, 2:4] - 0.5) * grid.step_deg).tolist()

@@ -19,7 +19,7 @@ from model_runtime.errors import GazeError
 from model_runtime.learned.gaze_events import GazeGrid
 
 FORMAT = "gaze-motion-learned"
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "3.0"
 FORMAT_KEY = "gaze.format"
 VERSION_KEY = "gaze.format_version"
 ROLE_KEY = "gaze.role"

@@ -7,7 +7,8 @@ buffered until a whole window is there. At the end, :meth:`GeneratorStream.finis
 last audio row to fill the final window and trims the output to the frames that were pushed.
 
 Each call gives the head and, per frame, the probabilities of a saccade onset and of its landing
-code; :func:`~model_runtime.learned.gaze_events.render_events` samples those into world gaze, and
+code (for a gaze on the listener and for one looking away);
+:func:`~model_runtime.learned.gaze_events.render_events` samples those into world gaze, and
 the frames (head + gaze) go back in as the next call's previous motion. The per-chunk latent z
 (scaled by the temperature) and the event
 draws come from two streams seeded with ``seed``, in chunk order, so a seed always gives the same

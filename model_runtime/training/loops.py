@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from torch.nn import functional as F
 
 from model_runtime.conventions import HEAD
-from model_runtime.learned.gaze_events import GAZE, GazeState, render_events
+from model_runtime.learned.gaze_events import GAZE, GazeState, gaze_state, render_events
 from model_runtime.learned.metadata import ModelConfig
 from model_runtime.training.corpus import Take
 from model_runtime.training.datasets import GeneratorWindows, Statistics, StylePairs
@@ -109,9 +109,9 @@ def take_styles(encoder: StyleEncoder, takes: list[Take], window: int, max_windo
 
 @dataclass
 class Rollout:
-    """What :func:`rollout` gives: head (B, T, 3) degrees, onset logits (B, T), landing logits
-    (B, T, K), hop logits (B, T, 2), gaze (B, T, 2) the world gaze fed on (true or sampled), and
-    the mean KL per chunk."""
+    """What :func:`rollout` gives: head (B, T, 3) degrees, onset logits (B, T, S), landing logits
+    (B, T, S, K), hop logits (B, T, S, 2) for the S gaze states, gaze (B, T, 2) the world gaze fed
+    on (true or sampled), and the mean KL per chunk."""
 
     head: torch.Tensor
     onset: torch.Tensor
@@ -161,6 +161,12 @@ def rollout(generator: Generator, posterior: Posterior, *, audio: torch.Tensor, 
         gazes.append(gaze)
         prev = torch.cat([head, gaze], dim=-1)
     return Rollout(torch.cat(heads, 1), torch.cat(onsets, 1), torch.cat(landings, 1), torch.cat(hops, 1), torch.cat(gazes, 1), torch.stack(kls).mean())
+
+
+def in_state(outputs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    """Per frame, the event outputs (B, T, S, ...) for the gaze state (B, T) that frame starts in -> (B, T, ...)."""
+    index = state.reshape(*state.shape, 1, *([1] * (outputs.dim() - 3)))
+    return torch.take_along_dim(outputs, index, dim=2).squeeze(2)
 
 
 def landing_nll(landing: torch.Tensor, hop: torch.Tensor, gaze_before: torch.Tensor, code: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
@@ -236,11 +242,13 @@ def train_generator(takes: list[Take], styles: NDArray[np.float32], config: Mode
         run = rollout(generator, posterior, audio=twice[0], prev=twice[1], style=twice[2], target=twice[3], chunks=settings.chunks,
                       inferred=inferred, rng=rng)
         reconstruction = head_loss(generator, run.head[inferred], b.motion[..., HEAD], b.prev, settings.position_weight)
-        onset = F.binary_cross_entropy_with_logits(run.onset[inferred], b.onset)
-        landed = b.landing >= 0
+        # Each frame's events are scored in the gaze state it starts from, as the renderer picks them.
         before = torch.cat([b.prev[:, -1:, GAZE], b.motion[:, :-1, GAZE]], dim=1)
-        landing = (landing_nll(run.landing[inferred][landed], run.hop[inferred][landed], before[landed], b.landing[landed], centres)
-                   if landed.any() else torch.zeros(()))
+        state = torch.from_numpy(gaze_state(before.numpy()))
+        onset = F.binary_cross_entropy_with_logits(in_state(run.onset[inferred], state), b.onset)
+        landed = b.landing >= 0
+        landing = (landing_nll(in_state(run.landing[inferred], state)[landed], in_state(run.hop[inferred], state)[landed], before[landed],
+                               b.landing[landed], centres) if landed.any() else torch.zeros(()))
         statistics = F.mse_loss(head_statistics(run.head[~inferred], run.gaze[~inferred], scale), head_statistics(b.motion[..., HEAD], b.motion[..., GAZE], scale))
         loss = (reconstruction + settings.event_weight * (onset + settings.landing_weight * landing)
                 + settings.kl_weight * torch.clamp(run.kl, min=settings.free_nats) + settings.statistics_weight * statistics)

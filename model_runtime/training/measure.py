@@ -142,6 +142,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         for key in TRANSFER_STATISTICS:
             per_pair["gen_" + key].append(_float(metrics, key))
             per_pair["ref_" + key].append(_float(reference_stats, key))
+            per_pair["target_" + key].append(_float(truth, key))
     for key in (*AGGREGATES, "out_of_range"):
         results[key] = float(np.nanmean(per_pair[key]))
     for key in TRUTH_AGGREGATES:
@@ -158,6 +159,8 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     results["sim_score_per_take_between_takes"] = float(np.nanmean(per_pair["between_takes"]))
     for key in TRANSFER_STATISTICS:
         results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
+        # What the corpus allows: the performer's own other take (the target's true motion) against the reference.
+        results["between_takes_r_" + key] = _correlation(per_pair["target_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "

@@ -61,7 +61,8 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         f"{config.audio_window} frames and carries (h, c) on. Per frame it gives the head angles (position + velocity loss), "
         "the probability that a saccade starts (binary cross-entropy against the takes' saccade onsets) and the "
         f"probabilities of {config.grid.size} landing codes on a {config.grid.step_deg:g}-degree grid of world gaze (cross-entropy "
-        "at the onsets).",
+        "at the onsets), both twice over: for a gaze on the listener and for one looking away, each frame scored in the state "
+        "its gaze is in.",
         "- Stochastic part: gaze is sampled, as TalkingEyes samples gaze codes: each frame an onset is drawn from its "
         f"probability times {config.onset_gain:g} (chosen on the validation split; at most one per 0.12 s) and its landing "
         "code from a mixture of the code probabilities and a local hop around the current gaze, then rendered at saccade "
@@ -109,7 +110,10 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "similarity over only the first `style_transfer_performers` of them, to show how much a set of 20 short takes moves it.",
         "Style transfer: `style_transfer_r_*` is the Pearson correlation, over the first `style_transfer_performers` test "
         "performers, between a statistic of the generated motion and the same statistic of the reference take (target r >= 0.9); "
-        "retrieval from generated motion is top-1 among the same performers' reference takes.",
+        "retrieval from generated motion is top-1 among the same performers' reference takes. `between_takes_r_*` is the same "
+        "correlation for the target take's own motion: the same performer on other speech, which is what the generator is "
+        "trained to reproduce (its style vector always comes from another take of the performer), so it is about as far as "
+        "the corpus lets a style model follow the reference.",
         "Similarity (`sim_score`) is StyGazeTalk's: 1 - |dFix| - |dComp| between the test set's fixation ratio and "
         "compensation score of generated and true motion (each row of the paper's table is that sum over its aggregates, "
         "e.g. 1 - |0.6113 - 0.6733| - |-0.3366 + 0.3100| = 0.9114). `sim_score_per_take` averages the score take by take, a "

@@ -5,8 +5,9 @@ Generator      a multi-layer LSTM with learnable initial states (h0, c0). Per fr
                projected audio, projected previous motion, the style vector and a per-chunk latent
                z; one call predicts the next N frames from an audio window of M = N + L frames.
                Its outputs per frame: the head angles, the probability that a saccade starts and
-               the probabilities of the world-gaze grid codes it lands on, which the runtime
-               samples (gaze as sampled codes, as TalkingEyes does; see learned.gaze_events).
+               the probabilities of the world-gaze grid codes it lands on, each for a gaze on the
+               listener and for one looking away, which the runtime samples (gaze as sampled
+               codes, as TalkingEyes does; see learned.gaze_events).
                z comes from a learned prior conditioned on the LSTM state, p(z | h) = N(mu(h),
                sigma(h)), sampled with noise from the seed at inference; during training a
                posterior network infers z from the true chunk (a conditional VAE for the head, as
@@ -24,7 +25,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from model_runtime.conventions import HEAD
-from model_runtime.learned.gaze_events import GENERATOR_MOTION, MIN_HOP_DEG
+from model_runtime.learned.gaze_events import GAZE_STATES, GENERATOR_MOTION, MIN_HOP_DEG
 from model_runtime.learned.metadata import ModelConfig
 
 # Per-frame motion (deg) below which the style encoder's log-speed input stays near zero.
@@ -127,9 +128,10 @@ class Generator(nn.Module):
         # the previous chunk's last frame, so a new latent each chunk cannot make it jump.
         self.head_step = _Normaliser(3)
         self.head = nn.Sequential(nn.Linear(config.hidden + config.latent_dim, config.hidden), nn.GELU(), nn.Linear(config.hidden, 3))
-        self.onset = nn.Linear(config.hidden, 1)
-        self.landing = nn.Linear(config.hidden, config.grid.size)
-        self.hop = nn.Linear(config.hidden, 2)
+        # One set of event outputs per gaze state (on the listener, away): see learned.gaze_events.
+        self.onset = nn.Linear(config.hidden, GAZE_STATES)
+        self.landing = nn.Linear(config.hidden, GAZE_STATES * config.grid.size)
+        self.hop = nn.Linear(config.hidden, GAZE_STATES * 2)
         self.prior = nn.Linear(config.hidden, 2 * config.latent_dim)
 
     def initial_state(self, batch: int) -> tuple[Tensor, Tensor]:
@@ -143,10 +145,10 @@ class Generator(nn.Module):
     def forward(self, audio: Tensor, prev_motion: Tensor, style: Tensor, z: Tensor, h: Tensor, c: Tensor, first: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:  # noqa: PLR0917 (the ONNX graph's inputs, passed positionally by the exporter)
         """audio (B, M, A), prev_motion (B, N, 5) degrees (the previous chunk), style (B, S), z (B, Z)
         standard normal noise, h and c (layers, B, hidden), first (B, 1): 1 at the start of a take
-        (use h0, c0), else 0. Returns head (B, N, 3) degrees, onset (B, N) and landing (B, N, K)
-        probabilities, hop (B, N, 2): the probability that a saccade is a local hop and the hop's
-        spread in degrees (see :func:`model_runtime.learned.gaze_events.landing_probabilities`),
-        and the new h, c."""
+        (use h0, c0), else 0. Returns head (B, N, 3) degrees, onset (B, N, S) and landing
+        (B, N, S, K) probabilities, hop (B, N, S, 2): the probability that a saccade is a local hop
+        and the hop's spread in degrees (see :func:`model_runtime.learned.gaze_events.landing_probabilities`),
+        each for the S gaze states, and the new h, c."""
         start = first.reshape(1, -1, 1)
         h = start * self.h0 + (1.0 - start) * h
         c = start * self.c0 + (1.0 - start) * c
@@ -156,7 +158,7 @@ class Generator(nn.Module):
 
     def step(self, audio: Tensor, prev_motion: Tensor, style: Tensor, latent: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:  # noqa: PLR0917
         """One chunk from a given latent and state, as logits (training feeds the posterior's latent here):
-        head (B, N, 3) degrees, onset logits (B, N), landing logits (B, N, K), hop logits (B, N, 2), h, c."""
+        head (B, N, 3) degrees, onset logits (B, N, S), landing logits (B, N, S, K), hop logits (B, N, S, 2), h, c."""
         n = self.config.chunk
         a = torch.tanh(self.audio_proj(self.audio_norm(audio).transpose(1, 2)).transpose(1, 2))
         prev = self.motion_norm(prev_motion)
@@ -166,11 +168,12 @@ class Generator(nn.Module):
         y, (h_out, c_out) = self.lstm(torch.cat([a, p, extra], dim=-1), (h, c))
         velocity = self.head_step.inverse(self.head(torch.cat([y, latent.unsqueeze(1).expand(-1, n, -1)], dim=-1)))
         head = prev_motion[:, -1:, HEAD] + torch.cumsum(velocity, dim=1)
-        return head, self.onset(y).squeeze(-1), self.landing(y), self.hop(y), h_out, c_out
+        b = y.shape[0]
+        return head, self.onset(y), self.landing(y).reshape(b, n, GAZE_STATES, self.config.grid.size), self.hop(y).reshape(b, n, GAZE_STATES, 2), h_out, c_out
 
 
 def hop_parameters(hop: Tensor) -> Tensor:
-    """(B, N, 2) raw outputs -> hop probability and spread (degrees, at least MIN_HOP_DEG)."""
+    """(..., 2) raw outputs -> hop probability and spread (degrees, at least MIN_HOP_DEG)."""
     return torch.stack([torch.sigmoid(hop[..., 0]), F.softplus(hop[..., 1]) + MIN_HOP_DEG], dim=-1)
 
 

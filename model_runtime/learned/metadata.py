@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,8 +76,9 @@ class ModelConfig:
     default_style: tuple[float, ...] = ()
     trained: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def grid(self) -> GazeGrid:
+        # Cached: the grid caches its bin centres, and the renderer asks for them every chunk.
         return GazeGrid(*self.gaze_grid_deg)
 
     @property

@@ -127,22 +127,22 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     generated: list[MotionClip] = []
     per_pair: dict[str, list[float]] = defaultdict(list)
     for ref, tgt in every:
-        clip = generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models)
+        reference, target = ref.clip(fps), tgt.clip(fps)
+        clip = generate_learned(tgt.features, reference, seed=0, controls=Controls(), models=models)
         generated.append(clip)
-        metrics = evaluate(clip, tgt.features, reference=tgt.clip(fps), style_encoder=models.style_encoder)
-        truth = evaluate(tgt.clip(fps), tgt.features)
-        reference_stats = evaluate(ref.clip(fps), ref.features)
+        metrics = evaluate(clip, tgt.features, reference=target, style_encoder=models.style_encoder)
+        truth = evaluate(target, tgt.features)
+        reference_stats = evaluate(reference, ref.features)
         per_pair["between_takes"].append(similarity_score(_float(reference_stats, "fixation_ratio"), _float(reference_stats, "comp_score"),
                                                           _float(truth, "fixation_ratio"), _float(truth, "comp_score")))
         for key in AGGREGATES:
             per_pair[key].append(_float(metrics, key))
-        for key in TRUTH_AGGREGATES:
+        for key in dict.fromkeys((*TRUTH_AGGREGATES, *TRANSFER_STATISTICS)):
             per_pair["truth_" + key].append(_float(truth, key))
         per_pair["out_of_range"].append(float(len(out_of_range(dict(metrics)))))
         for key in TRANSFER_STATISTICS:
             per_pair["gen_" + key].append(_float(metrics, key))
             per_pair["ref_" + key].append(_float(reference_stats, key))
-            per_pair["target_" + key].append(_float(truth, key))
     for key in (*AGGREGATES, "out_of_range"):
         results[key] = float(np.nanmean(per_pair[key]))
     for key in TRUTH_AGGREGATES:
@@ -160,7 +160,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     for key in TRANSFER_STATISTICS:
         results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
         # What the corpus allows: the performer's own other take (the target's true motion) against the reference.
-        results["between_takes_r_" + key] = _correlation(per_pair["target_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
+        results["between_takes_r_" + key] = _correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "

@@ -57,6 +57,28 @@ def test_style_from_a_reference_take(voice: AudioSignal) -> None:
     assert np.abs(clip.data[:, :7] - other.data[:, :7]).mean() > 0.05
 
 
+def test_a_reference_take_steers_towards_its_statistics(voice: AudioSignal) -> None:
+    from model_runtime.learned.engine import generate_learned
+    from model_runtime.learned.steering import StyleTargets
+    from model_runtime.performer.engine import perform
+    from model_runtime.performer.presets import load_preset
+
+    features = resample_features(compute_features(voice, 25.0), 25.0)
+    busy, still = load_preset("animated_storyteller"), load_preset("calm_presenter")
+    rates = {}
+    for name, style in (("busy", busy), ("still", still)):
+        take = perform(features, style, seed=4)
+        steered = generate_learned(features, take, seed=0, controls=Controls())
+        free = generate_learned(features, take, seed=0, controls=Controls(), steer=False)
+        assert steered.meta["steered"] == "yes" and free.meta["steered"] == "no"
+        want, got, unsteered = (StyleTargets.of_clip(c) for c in (take, steered, free))
+        assert want is not None and got is not None and unsteered is not None
+        assert abs(got.saccade_rate_hz - want.saccade_rate_hz) <= abs(unsteered.saccade_rate_hz - want.saccade_rate_hz) + 0.1
+        assert got.head_std_yaw_deg == pytest.approx(want.head_std_yaw_deg, rel=0.35)
+        rates[name] = got.saccade_rate_hz
+    assert rates["busy"] > rates["still"]
+
+
 def test_controls(voice: AudioSignal) -> None:
     still = generate(voice, 25.0, engine="learned", seed=0, controls=Controls(head_intensity=0.0, blink_rate_per_min=0.0))
     assert np.abs(still.head).max() < 1e-9

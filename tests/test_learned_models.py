@@ -12,7 +12,8 @@ from model_runtime.learned.features import feature_names
 from model_runtime.learned.metadata import CONFIG_KEY, FORMAT_KEY, FORMAT_VERSION, VERSION_KEY, ModelConfig, ModelFileError
 from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, load_model, load_models
 
-CONFIG = ModelConfig(audio_features=feature_names(40), hidden=16, layers=1, style_dim=8, latent_dim=2)
+CONFIG = ModelConfig(audio_features=feature_names(40), hidden=16, layers=1, style_dim=8, latent_dim=2,
+                     preset_statistics={"neutral": {"saccade_rate_hz": 1.5, "mutual_gaze_share": 0.6, "head_std_pitch_deg": 3.0, "head_std_yaw_deg": 5.0}})
 MAJOR = FORMAT_VERSION.split(".", maxsplit=1)[0]
 
 
@@ -46,6 +47,7 @@ def test_round_trip_of_the_configuration(tiny_dir: Path) -> None:
     models = load_models(tiny_dir)
     assert models.config.chunk == CONFIG.chunk and models.config.audio_features == CONFIG.audio_features
     assert models.style_encoder.config.style_dim == 8
+    assert models.config.preset_statistics == CONFIG.preset_statistics
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -34,11 +34,14 @@ def _style() -> np.ndarray:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-@pytest.mark.parametrize("piece", [1, 3, 10, 14, 37, 500])
-def test_chunked_equals_whole(tiny: LearnedModels, piece: int) -> None:
+@pytest.mark.parametrize(("piece", "steered"), [(1, False), (3, False), (10, False), (14, False), (37, False), (500, False), (3, True), (37, True)])
+def test_chunked_equals_whole(tiny: LearnedModels, piece: int, steered: bool) -> None:
+    from model_runtime.learned.steering import StyleTargets
+
+    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0) if steered else None
     rows = _rows(253)
-    whole = generate_frames(tiny.generator, rows, _style(), seed=7)
-    stream = GeneratorStream(tiny.generator, _style(), seed=7)
+    whole = generate_frames(tiny.generator, rows, _style(), seed=7, targets=targets)
+    stream = GeneratorStream(tiny.generator, _style(), seed=7, targets=targets)
     parts = [stream.push(rows[i : i + piece]) for i in range(0, len(rows), piece)]
     parts.append(stream.push(rows[:0]))
     parts.append(stream.finish())

@@ -59,7 +59,11 @@ def test_different_styles_are_told_apart(models: LearnedModels) -> None:
 
 
 def test_presets_are_stored(models: LearnedModels) -> None:
-    vector = style_from_preset(models.style_encoder, "calm_presenter").vector
-    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-4)
+    style = style_from_preset(models.style_encoder, "calm_presenter")
+    assert np.linalg.norm(style.vector) == pytest.approx(1.0, abs=1e-4)
+    # Their statistics too, for steering: a calm presenter shifts its gaze less often than a storyteller.
+    busy = style_from_preset(models.style_encoder, "animated_storyteller")
+    assert style.targets is not None and busy.targets is not None
+    assert style.targets.saccade_rate_hz < busy.targets.saccade_rate_hz
     with pytest.raises(GazeError, match="no style stored for preset 'nope'"):
         style_from_preset(models.style_encoder, "nope")

@@ -29,6 +29,7 @@ from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS, EYE_LIMIT_DEG, H
 from model_runtime.errors import GazeError
 from model_runtime.learned.features import audio_matrix
 from model_runtime.learned.models import LearnedModels, shipped_models
+from model_runtime.learned.steering import StyleTargets
 from model_runtime.learned.streaming import generate_frames
 from model_runtime.learned.style import StyleVector, default_style, encode_motion, style_from_preset, style_from_take
 
@@ -63,7 +64,8 @@ def style_from_performer(models: LearnedModels, performer: PerformerStyle, featu
     starts = np.arange(0, angles.shape[0] - window + 1, window // 2)
     vectors = encode_motion(models.style_encoder, np.stack([angles[s : s + window] for s in starts]))
     mean = vectors.mean(axis=0)
-    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source)
+    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source,
+                       targets=StyleTargets.of_clip(rendered))
 
 
 def resolve_style_vector(models: LearnedModels, style: StyleInput, features: SpeechFeatures) -> StyleVector:
@@ -140,8 +142,12 @@ def blink_parameters(style: StyleInput) -> tuple[PerformerStyle, str]:
 
 
 def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
-                     models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None) -> MotionClip:
-    """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it)."""
+                     models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None,
+                     steer: bool = True) -> MotionClip:
+    """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it).
+
+    ``steer`` (default) steers the draws towards the style's statistics where it has them
+    (:mod:`.steering`); False leaves the generator's draws as they come (the model card reports both)."""
 
     models = models or shipped_models()
     report = progress or (lambda fraction: None)
@@ -150,7 +156,9 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
         raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
     vector = resolve_style_vector(models, style, features)
     report(0.2)
-    angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain).astype(np.float64)
+    targets = vector.targets if steer else None
+    angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
+                             targets=targets).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
     blink_style, blink_note = blink_parameters(style)
@@ -163,7 +171,7 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     report(1.0)
     data = np.column_stack([head, left, right, blinks]) if features.n_frames else np.zeros((0, len(CHANNELS)))
     meta = {"made_by": "learned", "engine": "learned", "seed": str(seed), "style": vector.source,
-            "model_version": config.trained.get("version", "")}
+            "model_version": config.trained.get("version", ""), "steered": "yes" if targets is not None else "no"}
     if vector.note:
         meta["style_note"] = vector.note
     if blink_note:

@@ -24,9 +24,10 @@ small-angle sum, as the evaluation's compensation score does); :func:`to_generat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,9 @@ from numpy.typing import NDArray
 from model_runtime.conventions import HEAD, LEFT_EYE, RIGHT_EYE
 from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG
 from model_runtime.intervals import runs
+
+if TYPE_CHECKING:
+    from model_runtime.learned.steering import Steering
 
 GENERATOR_MOTION: Final[tuple[str, ...]] = ("head_pitch", "head_yaw", "head_roll", "gaze_pitch", "gaze_yaw")
 # Where the head and the world gaze sit in that layout (the head where a MotionClip has it).
@@ -160,26 +164,33 @@ def landing_probabilities(landing_prob: NDArray[np.floating], hop: NDArray[np.fl
 
 
 def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.floating], hop: NDArray[np.floating], state: GazeState,  # noqa: PLR0917
-                  noise: NDArray[np.floating], grid: GazeGrid, fps: float) -> NDArray[np.float64]:
+                  noise: NDArray[np.floating], grid: GazeGrid, fps: float, steering: Sequence[Steering] | None = None) -> NDArray[np.float64]:
     """Sample and render one chunk: ``onset_prob`` (B, N, S), ``landing_prob`` (B, N, S, K), ``hop``
     (B, N, S, 2) (see :func:`landing_probabilities`), each for the S = :data:`GAZE_STATES` gaze
     states, ``noise`` (B, N, 4) uniform in [0, 1) (onset draw, landing-code draw, jitter in pitch
-    and yaw within the code's bin). Returns the world gaze (B, N, 2) in degrees and advances
-    ``state`` in place."""
+    and yaw within the code's bin). ``steering``, one per stream, nudges the draws towards a
+    style's statistics (:mod:`.steering`) and is advanced frame by frame. Returns the world gaze
+    (B, N, 2) in degrees and advances ``state`` in place."""
     min_gap = MIN_FIXATION_S * fps
     step = RENDER_SPEED_DEG_S / fps
     radius2 = MUTUAL_RADIUS_DEG**2
-    candidate = (noise[..., 0, None] < onset_prob).tolist()
-    batch, frames = len(candidate), len(candidate[0]) if len(candidate) else 0
+    onset = np.asarray(onset_prob, dtype=np.float64).tolist()
+    draw = noise[..., 0].tolist()
+    batch, frames = len(onset), len(onset[0]) if len(onset) else 0
+    listener = (grid.centres**2).sum(axis=1) <= radius2
     out = np.empty((batch, frames, 2))
     for b in range(batch):
         (gp, gy), (tp, ty), since = state.gaze[b].tolist(), state.target[b].tolist(), float(state.since[b])
+        steer = steering[b] if steering is not None else None
         row = out[b]
         for t in range(frames):
             away = int(gp * gp + gy * gy > radius2)  # gaze_state, inline: this loop runs per frame
-            if since >= min_gap and candidate[b][t][away]:
+            factors = steer.onset_factors() if steer is not None else (1.0, 1.0, 1.0)
+            if since >= min_gap and draw[b][t] < onset[b][t][away] * factors[away]:
                 # Inverse-CDF draw of the landing code from where the gaze is now.
                 probs = landing_probabilities(landing_prob[b, t, away][None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
+                if factors[2] != 1.0:
+                    probs = np.where(listener, probs * factors[2], probs)
                 cdf = np.cumsum(probs)
                 code = min(int(np.searchsorted(cdf, noise[b, t, 1] * cdf[-1], side="right")), grid.size - 1)
                 tp, ty = (grid.centres[code] + (noise[b, t, 2:4] - 0.5) * grid.step_deg).tolist()
@@ -190,5 +201,7 @@ def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.flo
             gp, gy = gp + share * dp, gy + share * dy
             since += 1.0
             row[t, 0], row[t, 1] = gp, gy
+            if steer is not None:
+                steer.count(gp, gy, share * distance)
         state.gaze[b], state.target[b], state.since[b] = (gp, gy), (tp, ty), since
     return out

@@ -13,7 +13,8 @@ the frames (head + gaze) go back in as the next call's previous motion. The per-
 (scaled by the temperature) and the event
 draws come from two streams seeded with ``seed``, in chunk order, so a seed always gives the same
 motion and different seeds give different motion. The temperature and the onset gain (a factor
-on the onset probabilities) default to the model's own, chosen on validation data.
+on the onset probabilities) default to the model's own, chosen on validation data. With
+``targets`` the draws and the head are steered towards a style's statistics (:mod:`.steering`).
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.errors import GazeError
-from model_runtime.learned.gaze_events import GENERATOR_MOTION, GazeState, render_events, to_angles
+from model_runtime.learned.gaze_events import GENERATOR_MOTION, HEAD_PITCH_YAW, GazeState, render_events, to_angles
 from model_runtime.learned.models import LoadedModel
+from model_runtime.learned.steering import Steering, StyleTargets
 
 
 class GeneratorStream:
     """Stateful generator run; ``push`` rows of audio features, then ``finish`` once."""
 
     def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
-                 *, onset_gain: float | None = None) -> None:
+                 *, onset_gain: float | None = None, targets: StyleTargets | None = None) -> None:
         config = model.config
         style = np.asarray(style, dtype=np.float32).reshape(-1)
         if style.shape[0] != config.style_dim:
@@ -42,6 +44,7 @@ class GeneratorStream:
         self._rng = np.random.default_rng(latent_seed)
         self._event_rng = np.random.default_rng(event_seed)
         self._gaze = GazeState.rest()
+        self._steering = Steering(targets, config.fps) if targets is not None else None
         self._temperature = config.temperature if temperature is None else float(temperature)
         self._onset_gain = config.onset_gain if onset_gain is None else float(onset_gain)
         self._buffer = np.zeros((0, len(config.audio_features)), dtype=np.float32)
@@ -61,9 +64,16 @@ class GeneratorStream:
         })
         self._first = np.zeros((1, 1), dtype=np.float32)
         noise = self._event_rng.random((1, self._config.chunk, 4))
-        gaze = render_events(onset * self._onset_gain, landing, hop, self._gaze, noise, self._config.grid, self._config.fps)
+        steering = self._steering
+        gaze = render_events(onset * self._onset_gain, landing, hop, self._gaze, noise, self._config.grid, self._config.fps,
+                             None if steering is None else [steering])
         self._prev = np.concatenate([head, gaze], axis=-1).astype(np.float32)
-        return to_angles(self._prev[0])
+        if steering is None:
+            return to_angles(self._prev[0])
+        # The generator gets its own head back; only the output is scaled (steering's head gain).
+        shown = self._prev[0].astype(np.float64)
+        shown[:, HEAD_PITCH_YAW] = steering.head(shown[:, HEAD_PITCH_YAW], gaze[0])
+        return to_angles(shown)
 
     def push(self, rows: NDArray[np.floating]) -> NDArray[np.float32]:
         """Add audio feature rows (frames, features); returns the motion frames (k, channels) now complete."""
@@ -104,8 +114,8 @@ class GeneratorStream:
 
 
 def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
-                    *, onset_gain: float | None = None) -> NDArray[np.float32]:
+                    *, onset_gain: float | None = None, targets: StyleTargets | None = None) -> NDArray[np.float32]:
     """Motion (frames, channels) in degrees for a whole file of audio feature rows."""
-    stream = GeneratorStream(model, style, seed, temperature, onset_gain=onset_gain)
+    stream = GeneratorStream(model, style, seed, temperature, onset_gain=onset_gain, targets=targets)
     head = stream.push(audio_rows)
     return np.concatenate([head, stream.finish()])

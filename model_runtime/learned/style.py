@@ -19,6 +19,7 @@ from model_runtime.clip import MotionClip
 from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS
 from model_runtime.errors import GazeError
 from model_runtime.learned.models import LoadedModel
+from model_runtime.learned.steering import StyleTargets
 
 MIN_REFERENCE_SECONDS = 1.0
 MAX_WINDOWS = 64  # enough to average out content; bounds the cost for an hour-long take
@@ -26,11 +27,13 @@ MAX_WINDOWS = 64  # enough to average out content; bounds the cost for an hour-l
 
 @dataclass(frozen=True)
 class StyleVector:
-    """A unit style vector (style_dim,) and, when a fallback was used, why."""
+    """A unit style vector (style_dim,), the statistics the renderer steers to when the style has
+    them (:mod:`.steering`), and, when a fallback was used, why."""
 
     vector: NDArray[np.float32]
     source: str
     note: str = ""
+    targets: StyleTargets | None = None
 
 
 def _windows(angles: NDArray[np.float32], window: int) -> NDArray[np.float32]:
@@ -62,7 +65,8 @@ def style_from_take(model: LoadedModel, clip: MotionClip, source: str = "referen
                 "it was looped to fill the window, so its style is less certain")
     vectors = encode_motion(model, _windows(angles, config.style_window))
     mean = vectors.mean(axis=0)
-    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source, note=note)
+    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source, note=note,
+                       targets=StyleTargets.of_clip(resampled))
 
 
 def style_from_preset(model: LoadedModel, name: str) -> StyleVector:
@@ -71,7 +75,9 @@ def style_from_preset(model: LoadedModel, name: str) -> StyleVector:
     if name not in presets:
         known = ", ".join(sorted(presets)) or "none"
         raise GazeError(f"{model.path}: no style stored for preset {name!r}; this model knows: {known}")
-    return StyleVector(vector=np.asarray(presets[name], dtype=np.float32), source=f"preset {name}")
+    stored = model.config.preset_statistics.get(name)
+    return StyleVector(vector=np.asarray(presets[name], dtype=np.float32), source=f"preset {name}",
+                       targets=StyleTargets.from_dict(stored) if stored else None)
 
 
 def default_style(model: LoadedModel) -> StyleVector:

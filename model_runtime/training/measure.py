@@ -2,7 +2,9 @@
 
 Held-out test set: takes whose speaker *and* performer no training take has. For each test
 performer with two takes, take A is the style reference and take B the target: the engine
-generates motion for B's speech in A's style, and B's own motion is the ground truth.
+generates motion for B's speech in A's style, and B's own motion is the ground truth. Generation
+steers towards A's statistics, as the product does for a reference take
+(:mod:`model_runtime.learned.steering`); the style-transfer figures are also given without it.
 
 Aggregates (fixation ratio, compensation and similarity, errors, blink rate) are taken over every
 test performer with two takes: a test take is only 5-20 s long, and 20 of them move the fixation
@@ -163,6 +165,12 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         results["between_takes_r_" + key] = _correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
+    # The same without steering (the generator's draws as they come), to show what steering adds.
+    free = [generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models, steer=False) for ref, tgt in pairs]
+    free_metrics = [evaluate(clip, tgt.features) for clip, (_, tgt) in zip(free, pairs, strict=True)]
+    for key in TRANSFER_STATISTICS:
+        results["unsteered_style_transfer_r_" + key] = _correlation([_float(m, key) for m in free_metrics], per_pair["ref_" + key][: len(pairs)])
+    results["unsteered_retrieval_top1_generated"] = _top1(np.stack([style_from_take(models.style_encoder, clip).vector for clip in free]), gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "
              f"per take {results['sim_score_per_take']:.3f}), retrieval {results['retrieval_top1_single_window']:.2f}")
 

@@ -72,6 +72,14 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "split). Each training batch also runs free, as at inference, and those rows' head motion is held to the take's window "
         "statistics (means, covariances, velocity energy, share of still frames), so sampled heads keep the takes' size. "
         "All draws come from the seed.",
+        "- Steering (model_runtime/learned/steering.py): when the style comes with measured statistics (a reference take, "
+        "or a preset, whose statistics are stored in the model file), the renderer keeps a running account of the clip so far "
+        "and nudges its draws towards them: onset probabilities up or down by how many saccades the clip is behind or ahead "
+        "of the reference's rate, the listener's landing codes and the end of a look away favoured while the clip is short of "
+        "the reference's mutual-gaze share, and the head scaled to the reference's head std. While the gaze holds still the "
+        "shown head holds too, until the generator's head has moved more than a small dead band from it; it catches up on "
+        "gaze shifts. All of it is causal, so streaming stays frame-exact. Figures without steering are listed as "
+        "`unsteered_*`.",
         f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
         "pulled onto generated gaze shifts and speech pauses.",
         "",
@@ -113,7 +121,8 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "retrieval from generated motion is top-1 among the same performers' reference takes. `between_takes_r_*` is the same "
         "correlation for the target take's own motion: the same performer on other speech, which is what the generator is "
         "trained to reproduce (its style vector always comes from another take of the performer), so it is about as far as "
-        "the corpus lets a style model follow the reference.",
+        "the corpus lets a style model follow the reference without steering. `unsteered_style_transfer_r_*` and "
+        "`unsteered_retrieval_top1_generated` are the same measures for the generator's own draws (steering off).",
         "Similarity (`sim_score`) is StyGazeTalk's: 1 - |dFix| - |dComp| between the test set's fixation ratio and "
         "compensation score of generated and true motion (each row of the paper's table is that sum over its aggregates, "
         "e.g. 1 - |0.6113 - 0.6733| - |-0.3366 + 0.3100| = 0.9114). `sim_score_per_take` averages the score take by take, a "

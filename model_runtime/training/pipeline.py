@@ -22,6 +22,7 @@ from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS
 from model_runtime.learned.features import feature_names
 from model_runtime.learned.metadata import ModelConfig
 from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, load_models
+from model_runtime.learned.steering import StyleTargets
 from model_runtime.training.corpus import SyntheticSettings, Take, build_from_manifest, build_synthetic
 from model_runtime.training.datasets import Statistics, select
 from model_runtime.training.export import export_generator, export_style_encoder
@@ -45,7 +46,7 @@ class TrainSettings:
     measure_performers: int = 20
     measure_seeds: int = 5
     temperatures: tuple[float, ...] = (0.0, 0.3, 0.6)
-    onset_gains: tuple[float, ...] = (0.7, 0.8, 0.9, 1.0, 1.1, 1.2)
+    onset_gains: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     # One thread: the same result whatever the machine's core count, and robust when the cores are shared.
     threads: int = 1
 
@@ -79,6 +80,22 @@ def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: 
     return out
 
 
+def preset_statistics(takes: list[Take], count: int = 8) -> dict[str, dict[str, float]]:
+    """Each shipped preset's statistics for steering (:class:`StyleTargets`): the mean over the
+    performer's renderings of it on ``count`` training takes' speech."""
+    from model_runtime.performer.engine import perform
+    from model_runtime.performer.presets import PRESET_NAMES, load_preset
+
+    out = {}
+    for name in PRESET_NAMES:
+        style = load_preset(name)
+        measured = [StyleTargets.of_clip(perform(t.features, style, seed=i)) for i, t in enumerate(takes[:count])]
+        found = [m.to_dict() for m in measured if m is not None]
+        if found:
+            out[name] = {key: float(np.mean([m[key] for m in found])) for key in found[0]}
+    return out
+
+
 def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> dict[str, float | str]:
     """Run everything; writes the two ONNX files under ``out_dir/models`` and the model card."""
     started = time.monotonic()
@@ -106,6 +123,7 @@ def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> d
     generator_s = time.monotonic() - t0
 
     presets = preset_styles(encoder, train_takes, config.style_window)
+    statistics = preset_statistics([t for t in train_takes if t.n_frames >= config.style_window])
     counts = {s: sum(t.split == s for t in takes) for s in ("train", "val", "test")}
     hours = sum(t.n_frames for t in takes) / config.fps / 3600.0
     trained = {
@@ -116,7 +134,7 @@ def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> d
         "style_steps": str(settings.style.steps),
         "generator_steps": str(settings.generator.steps),
     }
-    config = replace(config, presets=presets, default_style=presets.get("neutral", ()), trained=trained)
+    config = replace(config, presets=presets, preset_statistics=statistics, default_style=presets.get("neutral", ()), trained=trained)
     export_style_encoder(encoder, config, settings.out_dir / STYLE_ENCODER_FILE)
     export_generator(generator, config, settings.out_dir / GENERATOR_FILE)
     progress(f"exported {settings.out_dir / GENERATOR_FILE} and {settings.out_dir / STYLE_ENCODER_FILE}")

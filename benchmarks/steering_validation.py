@@ -1,0 +1,79 @@
+"""Steering on the validation split: how closely generated motion follows the reference take's
+statistics, with and without steering, and what it costs in fixation ratio and compensation.
+
+This is the command the steering constants (model_runtime/learned/steering.py) were chosen with;
+it never looks at the test split. It builds the synthetic corpus as `build.py train` does (about
+a minute), then for every validation performer with two takes generates the second take's speech
+in the first take's style, ``--seeds`` times.
+
+    .venv/bin/python benchmarks/steering_validation.py [--seeds 2] [--models assets] [--off]
+        [--set LIMIT=3 --set DEADBAND_DEG=1.0 ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model_runtime.evaluation import evaluate  # noqa: E402
+from model_runtime.evaluation.gaze_metrics import similarity_score  # noqa: E402
+from model_runtime.generate import Controls  # noqa: E402
+from model_runtime.learned import steering  # noqa: E402
+from model_runtime.learned.engine import generate_learned  # noqa: E402
+from model_runtime.learned.models import load_models  # noqa: E402
+from model_runtime.learned.style import style_from_take  # noqa: E402
+from model_runtime.training.corpus import build_synthetic  # noqa: E402
+from model_runtime.training.measure import _correlation, _float, _pairs, _top1  # noqa: E402
+from model_runtime.training.pipeline import TrainSettings  # noqa: E402
+
+KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--models", type=Path, default=ROOT / "assets")
+    parser.add_argument("--off", action="store_true", help="generate without steering")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a steering constant")
+    args = parser.parse_args()
+    for item in args.set:
+        name, value = item.split("=")
+        setattr(steering, name, float(value))
+    shared = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
+    settings = TrainSettings(speech_dir=shared / "data" / "speech", out_dir=Path("/tmp/unused"), card=None)
+    takes = build_synthetic(settings.speech_dir, settings.corpus, lambda message: None)
+    models = load_models(args.models)
+    fps = models.config.fps
+    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
+    clips = [[generate_learned(b.features, a.clip(fps), seed=s, controls=Controls(), models=models, steer=not args.off) for s in range(args.seeds)]
+             for a, b in pairs]
+    generated = np.array([[[_float(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])
+    reference = np.array([[_float(evaluate(a.clip(fps), a.features), k) for k in KEYS] for a, _ in pairs])
+    target = np.array([[_float(evaluate(b.clip(fps), b.features), k) for k in KEYS] for _, b in pairs])
+    print(f"validation: {len(pairs)} performers with two takes, {args.seeds} seeds, steering {'off' if args.off else 'on'}"
+          f"{' ' + ' '.join(args.set) if args.set else ''}")
+    print("r(generated, reference) over all pairs and over the first 20 (mean of the seeds' r); spread across seeds within a pair; means")
+    for i, key in enumerate(KEYS[:5]):
+        r_all = np.mean([_correlation(list(generated[:, s, i]), list(reference[:, i])) for s in range(args.seeds)])
+        r_20 = np.mean([_correlation(list(generated[:20, s, i]), list(reference[:20, i])) for s in range(args.seeds)])
+        print(f"  {key:20s} r {r_all:.3f}  r first 20 {r_20:.3f}  spread {np.nanmean(np.nanstd(generated[:, :, i], axis=1)):.3f}  "
+              f"generated {np.nanmean(generated[:, :, i]):.3f}  reference {np.nanmean(reference[:, i]):.3f}")
+    fix, comp = np.nanmean(generated[:, :, 5]), np.nanmean(generated[:, :, 6])
+    true_fix, true_comp = np.nanmean(target[:, 5]), np.nanmean(target[:, 6])
+    print(f"  fixation ratio {fix:.3f} (takes {true_fix:.3f}), compensation {comp:.3f} (takes {true_comp:.3f}), "
+          f"similarity {similarity_score(fix, comp, true_fix, true_comp):.3f}")
+    gallery = np.stack([style_from_take(models.style_encoder, a.clip(fps)).vector for a, _ in pairs[:20]])
+    for s in range(args.seeds):
+        queries = np.stack([style_from_take(models.style_encoder, row[s]).vector for row in clips[:20]])
+        print(f"  retrieval from generated motion among the first 20, seed {s}: {_top1(queries, gallery):.2f}")
+
+
+if __name__ == "__main__":
+    main()

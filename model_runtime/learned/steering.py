@@ -1,0 +1,201 @@
+"""Steering the sampled motion towards a style's measured statistics.
+
+The style vector tells the generator *how* a performer moves, but one draw of a 10 s clip wanders
+from the statistics it implies: the number of saccades and how long the gaze stays on the
+listener are a handful of random events each, and the head comes out smaller than the takes'
+(measured in the model card). When the style comes with :class:`StyleTargets` (measured on the
+reference take, or stored for a preset), the renderer keeps a running account of the clip so far
+and nudges the draws towards them, as an animator would correct a take:
+
+- saccade rate: the onset probabilities are scaled by ``exp(e / RATE_SCALE)``, ``e`` the saccades
+  the clip is behind (+) or ahead (-) of the target rate so far;
+- mutual-gaze share: with ``m`` the seconds of mutual gaze the clip is short of (+) or over (-),
+  landing codes on the listener are weighted by ``exp(m / MUTUAL_SCALE)``, and the onset
+  probability by ``exp(-m / MUTUAL_SCALE)`` on the listener and ``exp(m / MUTUAL_SCALE)`` away from it
+  (a look away ends sooner while the clip is short of mutual gaze);
+- head std (pitch, yaw): the generator's head is scaled about the listener's direction by a gain
+  per axis (target std / running std of the generator's head, times running std of that aim /
+  running std of the head shown); each running std starts from ``HEAD_PRIOR_S`` seconds of the
+  target, so the gain starts at 1 and settles as the clip goes on;
+- head bursts: while the gaze holds still the shown head holds too, until the aim has moved more
+  than ``DEADBAND_DEG`` from it; on the frames of a gaze shift it catches up at once. The
+  generator's head drifts steadily where the takes' heads hold still and then move in bursts, and
+  a steady drift breaks every eye-in-head fixation (the eyes counter-rotate it).
+
+Every correction is causal (it reads only frames already made) and per frame, so streamed and
+whole-file generation stay identical; the generator itself always gets its own unscaled head back
+as previous motion, and the world gaze is untouched by the head gain (the eyes counter-rotate).
+The statistics use the evaluation's definitions (:mod:`model_runtime.evaluation`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import direction_from_angles
+from model_runtime.evaluation.events import SACCADE_VELOCITY_DEG_S, detect_saccades, world_directions
+from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG, mutual_gaze_mask
+
+# The corrections' scales and bound, chosen on the validation split (benchmarks/steering_validation.py).
+# Saccades behind the target that multiply the onset probabilities by e.
+RATE_SCALE: Final[float] = 1.0
+# Seconds of mutual gaze short of the target that weight the listener's codes by e.
+MUTUAL_SCALE: Final[float] = 0.3
+# Largest exponent of a correction: at most e^4 ~ 55x either way.
+LIMIT: Final[float] = 4.0
+# Seconds of the target head std the running std starts from.
+HEAD_PRIOR_S: Final[float] = 2.0
+# Bounds of the head gain.
+HEAD_GAIN: Final[tuple[float, float]] = (0.5, 2.5)
+# How far (deg) the generator's head may move from the shown head before it follows while the gaze holds still.
+DEADBAND_DEG: Final[float] = 1.2
+
+
+@dataclass(frozen=True)
+class StyleTargets:
+    """The statistics of a style the renderer steers to (the evaluation's definitions)."""
+
+    saccade_rate_hz: float  # gaze shifts per second of clip
+    mutual_gaze_share: float  # share of frames with the gaze within MUTUAL_RADIUS_DEG of the listener
+    head_std_pitch_deg: float
+    head_std_yaw_deg: float
+
+    @classmethod
+    def of_clip(cls, clip: MotionClip) -> StyleTargets | None:
+        """Measured on a take; None if it is empty or any statistic is not finite."""
+        if clip.n_frames < 2:
+            return None
+        dirs = world_directions(clip)
+        std = clip.head.std(axis=0)
+        targets = cls(
+            saccade_rate_hz=len(detect_saccades(dirs, clip.fps)) / clip.duration,
+            mutual_gaze_share=float(mutual_gaze_mask(dirs, direction_from_angles(np.array(0.0), np.array(0.0))).mean()),
+            head_std_pitch_deg=float(std[0]),
+            head_std_yaw_deg=float(std[1]),
+        )
+        return targets if all(math.isfinite(v) for v in asdict(targets).values()) else None
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> StyleTargets:
+        return cls(**{k: float(data[k]) for k in ("saccade_rate_hz", "mutual_gaze_share", "head_std_pitch_deg", "head_std_yaw_deg")})
+
+
+@dataclass
+class RunningStd:
+    """Running standard deviation of one series, pooled with a prior (plain floats: it runs per frame)."""
+
+    prior_std: float
+    prior_n: float
+    n: int = 0
+    s1: float = 0.0
+    s2: float = 0.0
+
+    def add(self, value: float) -> None:
+        self.n += 1
+        self.s1 += value
+        self.s2 += value * value
+
+    @property
+    def std(self) -> float:
+        spread = max(self.s2 - self.s1 * self.s1 / max(self.n, 1), 0.0)
+        return math.sqrt((self.prior_n * self.prior_std**2 + spread) / (self.prior_n + self.n)) + 1e-3
+
+
+@dataclass
+class HeadAxis:
+    """Steering of one head axis (pitch or yaw): the running stds behind its gain, and its last values (deg)."""
+
+    raw: RunningStd
+    aim: RunningStd
+    shown: RunningStd
+    target_std: float
+    last_shown: float = 0.0
+
+    @classmethod
+    def towards(cls, target_std: float, prior_frames: float) -> HeadAxis:
+        return cls(RunningStd(target_std, prior_frames), RunningStd(target_std, prior_frames), RunningStd(target_std, prior_frames), target_std)
+
+    def aim_for(self, raw: float) -> float:
+        gain = min(HEAD_GAIN[1], max(HEAD_GAIN[0], self.target_std / self.raw.std * self.aim.std / self.shown.std))
+        return gain * raw
+
+    def add(self, raw: float, aim: float, shown: float) -> None:
+        self.raw.add(raw)
+        self.aim.add(aim)
+        self.shown.add(shown)
+        self.last_shown = shown
+
+
+@dataclass
+class Steering:
+    """The running account of one stream (frames so far) and the corrections it gives."""
+
+    targets: StyleTargets
+    fps: float
+    frames: int = 0
+    shifts: int = 0  # saccades as the evaluation detects them on the rendered gaze
+    mutual_frames: int = 0
+    was_moving: bool = False
+    axes: tuple[HeadAxis, HeadAxis] | None = None  # pitch, yaw; made on the first frame
+    last_gaze: tuple[float, float] = (0.0, 0.0)  # where the gaze rests when a take starts
+
+    @property
+    def min_shift_deg(self) -> float:
+        """A one-frame jump the evaluation's velocity threshold counts."""
+        return SACCADE_VELOCITY_DEG_S / self.fps
+
+    def onset_factors(self) -> tuple[float, float, float]:
+        """(factor on the listener, factor away, weight of the listener's landing codes) for the next frame."""
+        t = (self.frames + 1) / self.fps
+        behind = self.targets.saccade_rate_hz * t - self.shifts
+        rate = math.exp(min(LIMIT, max(-LIMIT, behind / RATE_SCALE)))
+        short = (self.targets.mutual_gaze_share * (self.frames + 1) - self.mutual_frames) / self.fps
+        m = min(LIMIT, max(-LIMIT, short / MUTUAL_SCALE))
+        return rate * math.exp(-m), rate * math.exp(m), math.exp(m)
+
+    def count(self, gaze_pitch: float, gaze_yaw: float, moved_deg: float) -> None:
+        """Account for one rendered frame: the gaze where it ends and how far it moved on it. A
+        saccade is a run of frames moving faster than the evaluation's velocity threshold (I-VT)."""
+        self.frames += 1
+        self.mutual_frames += gaze_pitch * gaze_pitch + gaze_yaw * gaze_yaw <= MUTUAL_RADIUS_DEG**2
+        moving = moved_deg > self.min_shift_deg
+        self.shifts += moving and not self.was_moving
+        self.was_moving = moving
+
+    def head(self, head_pitch_yaw: NDArray[np.floating], gaze: NDArray[np.floating]) -> NDArray[np.float64]:
+        """(n, 2) steered head pitch, yaw (degrees) for the generator's next ``head_pitch_yaw`` (n, 2)
+        and rendered world ``gaze`` (n, 2) frames; advances the account frame by frame (see the
+        module doc: the gain towards the target head std, and the dead band while the gaze holds)."""
+        raw = np.asarray(head_pitch_yaw, dtype=np.float64).tolist()
+        out = np.empty((len(raw), 2))
+        if not raw:
+            return out
+        prior = HEAD_PRIOR_S * self.fps
+        if self.axes is None:
+            self.axes = (HeadAxis.towards(self.targets.head_std_pitch_deg, prior), HeadAxis.towards(self.targets.head_std_yaw_deg, prior))
+            for axis, value in zip(self.axes, raw[0], strict=True):
+                axis.last_shown = value
+        pitch, yaw = self.axes
+        step = SACCADE_VELOCITY_DEG_S / self.fps
+        (gp, gy) = self.last_gaze
+        for i, ((hp, hy), (np_, ny)) in enumerate(zip(raw, np.asarray(gaze, dtype=np.float64).tolist(), strict=True)):
+            moving = math.hypot(np_ - gp, ny - gy) > step
+            gp, gy = np_, ny
+            ap, ay = pitch.aim_for(hp), yaw.aim_for(hy)
+            sp, sy = pitch.last_shown, yaw.last_shown
+            if moving or math.hypot(ap - sp, ay - sy) > DEADBAND_DEG:
+                sp, sy = ap, ay
+            pitch.add(hp, ap, sp)
+            yaw.add(hy, ay, sy)
+            out[i] = sp, sy
+        self.last_gaze = (gp, gy)
+        return out

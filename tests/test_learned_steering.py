@@ -1,0 +1,124 @@
+"""Steering the sampled gaze and head towards a style's statistics (model_runtime.learned.steering)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import CHANNELS
+from model_runtime.evaluation import evaluate
+from model_runtime.learned.gaze_events import GAZE_STATES, GazeGrid, GazeState, render_events
+from model_runtime.learned.steering import DEADBAND_DEG, Steering, StyleTargets
+from model_runtime.performer.engine import perform
+from model_runtime.performer.presets import load_preset
+from tests.test_performer_behaviour import speech_features
+
+FPS = 25.0
+
+
+def _targets(rate: float = 1.0, mutual: float = 0.6, pitch: float = 4.0, yaw: float = 6.0) -> StyleTargets:
+    return StyleTargets(saccade_rate_hz=rate, mutual_gaze_share=mutual, head_std_pitch_deg=pitch, head_std_yaw_deg=yaw)
+
+
+def _render(targets: StyleTargets | None, frames: int = 1500, onset: float = 0.05, seed: int = 0) -> tuple[np.ndarray, Steering | None]:
+    """World gaze (frames, 2) from flat event outputs: onsets at a constant probability, landings
+    anywhere on the grid alike; rendered in chunks of 10 frames as the stream does."""
+    grid = GazeGrid()
+    rng = np.random.default_rng(seed)
+    state = GazeState.rest()
+    steering = Steering(targets, FPS) if targets is not None else None
+    out = []
+    for _ in range(frames // 10):
+        probs = np.full((1, 10, GAZE_STATES, grid.size), 1.0 / grid.size)
+        hop = np.zeros((1, 10, GAZE_STATES, 2)) + [0.3, 2.0]
+        out.append(render_events(np.full((1, 10, GAZE_STATES), onset), probs, hop, state, rng.random((1, 10, 4)), grid, FPS,
+                                 None if steering is None else [steering])[0])
+    return np.concatenate(out), steering
+
+
+def _clip(gaze: np.ndarray, head: np.ndarray | None = None) -> MotionClip:
+    """A clip whose eyes hold ``gaze`` (frames, 2) in the world over ``head`` (frames, 2) (default still)."""
+    n = gaze.shape[0]
+    data = np.zeros((n, len(CHANNELS)))
+    if head is not None:
+        data[:, 0:2] = head
+    data[:, 3:5] = data[:, 5:7] = gaze - data[:, 0:2]
+    return MotionClip(fps=FPS, data=data)
+
+
+def test_targets_of_a_take_are_the_evaluations_statistics() -> None:
+    features = speech_features(seconds=20.0, fps=FPS)
+    clip = perform(features, load_preset("animated_storyteller"), seed=3)
+    targets = StyleTargets.of_clip(clip)
+    assert targets is not None
+    metrics = evaluate(clip, features)
+    assert targets.saccade_rate_hz == pytest.approx(metrics["saccade_rate_hz"])
+    assert targets.mutual_gaze_share == pytest.approx(metrics["mutual_gaze_share"])
+    assert targets.head_std_pitch_deg == pytest.approx(metrics["head_std_pitch_deg"])
+    assert targets.head_std_yaw_deg == pytest.approx(metrics["head_std_yaw_deg"])
+    assert StyleTargets.from_dict(targets.to_dict()) == targets
+
+
+def test_a_take_of_one_frame_has_no_targets() -> None:
+    assert StyleTargets.of_clip(MotionClip(fps=FPS, data=np.zeros((1, len(CHANNELS))))) is None
+
+
+@pytest.mark.parametrize("rate", [0.6, 2.4])
+def test_saccade_rate_follows_the_target(rate: float) -> None:
+    gaze, steering = _render(_targets(rate=rate))
+    measured = StyleTargets.of_clip(_clip(gaze))
+    assert measured is not None and steering is not None
+    assert measured.saccade_rate_hz == pytest.approx(rate, rel=0.15)
+    # The renderer's own count is what the evaluation detects.
+    assert steering.shifts / (steering.frames / FPS) == pytest.approx(measured.saccade_rate_hz, rel=0.05)
+
+
+def test_unsteered_rate_is_the_models_own() -> None:
+    low, _ = _render(None, seed=1)
+    measured = StyleTargets.of_clip(_clip(low))
+    assert measured is not None
+    # About 0.05 x 25 fps less the refractory frames and merged moves: well away from both targets above.
+    assert 0.6 * 1.3 < measured.saccade_rate_hz < 2.4 / 1.3
+
+
+@pytest.mark.parametrize("share", [0.25, 0.8])
+def test_mutual_gaze_share_follows_the_target(share: float) -> None:
+    gaze, _ = _render(_targets(mutual=share), seed=2)
+    measured = StyleTargets.of_clip(_clip(gaze))
+    assert measured is not None
+    assert measured.mutual_gaze_share == pytest.approx(share, abs=0.08)
+
+
+def _head_and_gaze(frames: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """A head swaying (std about 3.5 deg pitch, 7 yaw) and a gaze that shifts every 20 frames."""
+    t = np.arange(frames) / FPS
+    head = np.column_stack([5.0 * np.sin(2 * np.pi * 0.13 * t), 10.0 * np.sin(2 * np.pi * 0.07 * t + 1.0)])
+    gaze = np.repeat(np.random.default_rng(0).normal(scale=8.0, size=(frames // 20 + 1, 2)), 20, axis=0)[:frames]
+    return head, gaze
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.6])
+def test_head_std_follows_the_target_and_holds_while_the_gaze_does(scale: float) -> None:
+    head, gaze = _head_and_gaze()
+    targets = _targets(pitch=scale * head[:, 0].std(), yaw=scale * head[:, 1].std())
+    steering = Steering(targets, FPS)
+    shown = np.concatenate([steering.head(head[i : i + 10], gaze[i : i + 10]) for i in range(0, len(head), 10)])
+    std = shown[200:].std(axis=0)  # after the running estimate has settled
+    np.testing.assert_allclose(std, [targets.head_std_pitch_deg, targets.head_std_yaw_deg], rtol=0.15)
+    # While the gaze holds still the head holds until its aim is DEADBAND_DEG away, then follows:
+    # many still frames, and steps no larger than the dead band (plus a frame's move) between shifts.
+    still_frames = np.ones(len(head) - 1, dtype=bool)
+    still_frames[19::20] = False  # frame i -> i + 1 where the gaze jumps
+    step = np.linalg.norm(np.diff(shown, axis=0), axis=1)[200:][still_frames[200:]]
+    raw_step = np.linalg.norm(np.diff(head, axis=0), axis=1)[200:][still_frames[200:]]
+    assert np.mean(step == 0.0) > 0.5 > np.mean(raw_step == 0.0)
+    assert step.max() <= 2.5 * DEADBAND_DEG + scale * raw_step.max()
+
+
+def test_head_steering_is_the_same_in_any_chunking() -> None:
+    head, gaze = _head_and_gaze(300)
+    a, b = Steering(_targets(), FPS), Steering(_targets(), FPS)
+    whole = a.head(head, gaze)
+    parts = np.concatenate([b.head(head[i : i + 7], gaze[i : i + 7]) for i in range(0, 300, 7)])
+    np.testing.assert_allclose(whole, parts, atol=1e-12)

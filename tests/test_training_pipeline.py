@@ -39,11 +39,11 @@ def test_augmentation_changes_length_and_level(shared: Path) -> None:
 def test_sampling_choice_keeps_the_saccade_rate() -> None:
     from model_runtime.training.measure import choose_sampling
 
-    # The most similar setting has too few saccades (30% off): the best one within 10% wins.
+    # The most similar setting has too few saccades (30% off): the best one within RATE_TOLERANCE (20%) wins.
     scores = {(0.0, 0.6): (0.97, 0.30), (0.0, 0.8): (0.93, 0.08), (0.3, 0.8): (0.95, 0.09), (0.3, 1.0): (0.90, 0.01)}
     assert choose_sampling(scores) == (0.3, 0.8)
     # None close enough: the closest in rate.
-    assert choose_sampling({(0.0, 0.6): (0.97, 0.30), (0.0, 1.2): (0.80, 0.20)}) == (0.0, 1.2)
+    assert choose_sampling({(0.0, 0.6): (0.97, 0.30), (0.0, 1.2): (0.80, 0.25)}) == (0.0, 1.2)
 
 
 def test_train_command_sets_the_generator_seed_and_nothing_else(tmp_path: Path) -> None:

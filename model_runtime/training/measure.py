@@ -68,8 +68,12 @@ def _correlation(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(x[keep], y[keep])[0, 1])
 
 
-# How far the generated saccade rate may stray from the takes' while the sampling is tuned (share of it).
-RATE_TOLERANCE = 0.1
+# How far the generated saccade rate may stray from the takes' while the sampling is tuned (share of
+# it). Steering sets each clip's count of saccades to its reference's, so the guard only has to
+# catch settings that overwhelm it; steered clips run 10-20% over the validation takes' mean rate
+# whatever the setting (short, slow references get a saccade or two more than their rate), and a
+# 10% guard then chose by rate alone (benchmarks/steering_validation.py).
+RATE_TOLERANCE = 0.2
 
 
 def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[float, ...], gains: tuple[float, ...], *, seeds: int = 2,

@@ -90,48 +90,38 @@ class StyleTargets:
 
 
 @dataclass
-class RunningStd:
-    """Running standard deviation of one series, pooled with a prior (plain floats: it runs per frame)."""
+class HeadAxis:
+    """Steering of one head axis (pitch or yaw), in degrees: running sums of the generator's head
+    (raw), the aim (raw times the gain) and the head shown, pooled with ``prior_n`` frames of the
+    target std; plain floats, since it runs per frame."""
 
-    prior_std: float
+    target_std: float
     prior_n: float
     n: int = 0
-    s1: float = 0.0
-    s2: float = 0.0
-
-    def add(self, value: float) -> None:
-        self.n += 1
-        self.s1 += value
-        self.s2 += value * value
-
-    @property
-    def std(self) -> float:
-        spread = max(self.s2 - self.s1 * self.s1 / max(self.n, 1), 0.0)
-        return math.sqrt((self.prior_n * self.prior_std**2 + spread) / (self.prior_n + self.n)) + 1e-3
-
-
-@dataclass
-class HeadAxis:
-    """Steering of one head axis (pitch or yaw): the running stds behind its gain, and its last values (deg)."""
-
-    raw: RunningStd
-    aim: RunningStd
-    shown: RunningStd
-    target_std: float
+    raw_s1: float = 0.0
+    raw_s2: float = 0.0
+    aim_s1: float = 0.0
+    aim_s2: float = 0.0
+    shown_s1: float = 0.0
+    shown_s2: float = 0.0
     last_shown: float = 0.0
 
-    @classmethod
-    def towards(cls, target_std: float, prior_frames: float) -> HeadAxis:
-        return cls(RunningStd(target_std, prior_frames), RunningStd(target_std, prior_frames), RunningStd(target_std, prior_frames), target_std)
-
     def aim_for(self, raw: float) -> float:
-        gain = min(HEAD_GAIN[1], max(HEAD_GAIN[0], self.target_std / self.raw.std * self.aim.std / self.shown.std))
-        return gain * raw
+        """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)."""
+        n, prior, pooled = max(self.n, 1), self.prior_n * self.target_std**2, self.prior_n + self.n
+        raw_std = math.sqrt((prior + max(self.raw_s2 - self.raw_s1 * self.raw_s1 / n, 0.0)) / pooled) + 1e-3
+        aim_std = math.sqrt((prior + max(self.aim_s2 - self.aim_s1 * self.aim_s1 / n, 0.0)) / pooled) + 1e-3
+        shown_std = math.sqrt((prior + max(self.shown_s2 - self.shown_s1 * self.shown_s1 / n, 0.0)) / pooled) + 1e-3
+        return min(HEAD_GAIN[1], max(HEAD_GAIN[0], self.target_std / raw_std * aim_std / shown_std)) * raw
 
     def add(self, raw: float, aim: float, shown: float) -> None:
-        self.raw.add(raw)
-        self.aim.add(aim)
-        self.shown.add(shown)
+        self.n += 1
+        self.raw_s1 += raw
+        self.raw_s2 += raw * raw
+        self.aim_s1 += aim
+        self.aim_s2 += aim * aim
+        self.shown_s1 += shown
+        self.shown_s2 += shown * shown
         self.last_shown = shown
 
 
@@ -181,7 +171,7 @@ class Steering:
             return out
         prior = HEAD_PRIOR_S * self.fps
         if self.axes is None:
-            self.axes = (HeadAxis.towards(self.targets.head_std_pitch_deg, prior), HeadAxis.towards(self.targets.head_std_yaw_deg, prior))
+            self.axes = (HeadAxis(self.targets.head_std_pitch_deg, prior), HeadAxis(self.targets.head_std_yaw_deg, prior))
             for axis, value in zip(self.axes, raw[0], strict=True):
                 axis.last_shown = value
         pitch, yaw = self.axes

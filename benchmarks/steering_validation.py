@@ -29,9 +29,8 @@ from model_runtime.learned import steering  # noqa: E402
 from model_runtime.learned.engine import generate_learned  # noqa: E402
 from model_runtime.learned.models import load_models  # noqa: E402
 from model_runtime.learned.style import style_from_take  # noqa: E402
-from model_runtime.training.corpus import build_synthetic  # noqa: E402
+from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
 from model_runtime.training.measure import _correlation, _float, _pairs, _top1  # noqa: E402
-from model_runtime.training.pipeline import TrainSettings  # noqa: E402
 
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
@@ -47,8 +46,7 @@ def main() -> None:
         name, value = item.split("=")
         setattr(steering, name, float(value))
     shared = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
-    settings = TrainSettings(speech_dir=shared / "data" / "speech", out_dir=Path("/tmp/unused"), card=None)
-    takes = build_synthetic(settings.speech_dir, settings.corpus, lambda message: None)
+    takes = build_synthetic(shared / "data" / "speech", SyntheticSettings(), lambda message: None)
     models = load_models(args.models)
     fps = models.config.fps
     pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)

@@ -109,6 +109,12 @@ class GazeGrid:
         p, y = np.meshgrid(pitch, yaw, indexing="ij")
         return np.column_stack([p.ravel(), y.ravel()])
 
+    @cached_property
+    def listener(self) -> NDArray[np.bool_]:
+        """(K,) True for the codes whose centre is on the listener (:func:`gaze_state` 0)."""
+        out: NDArray[np.bool_] = gaze_state(self.centres) == 0
+        return out
+
     def code(self, gaze: NDArray[np.floating]) -> NDArray[np.int64]:
         """(n,) code of each (n, 2) gaze point (points outside the grid go to its edge)."""
         g = np.asarray(gaze, dtype=np.float64).reshape(-1, 2)
@@ -177,7 +183,6 @@ def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.flo
     onset = np.asarray(onset_prob, dtype=np.float64).tolist()
     draw = noise[..., 0].tolist()
     batch, frames = len(onset), len(onset[0]) if len(onset) else 0
-    listener = (grid.centres**2).sum(axis=1) <= radius2
     out = np.empty((batch, frames, 2))
     for b in range(batch):
         (gp, gy), (tp, ty), since = state.gaze[b].tolist(), state.target[b].tolist(), float(state.since[b])
@@ -190,7 +195,7 @@ def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.flo
                 # Inverse-CDF draw of the landing code from where the gaze is now.
                 probs = landing_probabilities(landing_prob[b, t, away][None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
                 if factors[2] != 1.0:
-                    probs = np.where(listener, probs * factors[2], probs)
+                    probs = np.where(grid.listener, probs * factors[2], probs)
                 cdf = np.cumsum(probs)
                 code = min(int(np.searchsorted(cdf, noise[b, t, 1] * cdf[-1], side="right")), grid.size - 1)
                 tp, ty = (grid.centres[code] + (noise[b, t, 2:4] - 0.5) * grid.step_deg).tolist()

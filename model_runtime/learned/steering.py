@@ -31,7 +31,7 @@ The statistics use the evaluation's definitions (:mod:`model_runtime.evaluation`
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Final
 
 import numpy as np
@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import direction_from_angles
+from model_runtime.evaluation.analysis import EvalConfig
 from model_runtime.evaluation.events import SACCADE_VELOCITY_DEG_S, detect_saccades, world_directions
 from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG, mutual_gaze_mask
 
@@ -71,11 +72,13 @@ class StyleTargets:
         """Measured on a take; None if it is empty or any statistic is not finite."""
         if clip.n_frames < 2:
             return None
+        config = EvalConfig()
         dirs = world_directions(clip)
         std = clip.head.std(axis=0)
+        listener = direction_from_angles(np.array(config.listener_pitch_deg), np.array(config.listener_yaw_deg))
         targets = cls(
-            saccade_rate_hz=len(detect_saccades(dirs, clip.fps)) / clip.duration,
-            mutual_gaze_share=float(mutual_gaze_mask(dirs, direction_from_angles(np.array(0.0), np.array(0.0))).mean()),
+            saccade_rate_hz=len(detect_saccades(dirs, clip.fps, config.saccade_velocity_deg_s)) / clip.duration,
+            mutual_gaze_share=float(mutual_gaze_mask(dirs, listener, config.mutual_radius_deg).mean()),
             head_std_pitch_deg=float(std[0]),
             head_std_yaw_deg=float(std[1]),
         )
@@ -86,7 +89,7 @@ class StyleTargets:
 
     @classmethod
     def from_dict(cls, data: dict[str, float]) -> StyleTargets:
-        return cls(**{k: float(data[k]) for k in ("saccade_rate_hz", "mutual_gaze_share", "head_std_pitch_deg", "head_std_yaw_deg")})
+        return cls(**{f.name: float(data[f.name]) for f in fields(cls)})
 
 
 @dataclass
@@ -175,7 +178,7 @@ class Steering:
             for axis, value in zip(self.axes, raw[0], strict=True):
                 axis.last_shown = value
         pitch, yaw = self.axes
-        step = SACCADE_VELOCITY_DEG_S / self.fps
+        step = self.min_shift_deg
         (gp, gy) = self.last_gaze
         for i, ((hp, hy), (np_, ny)) in enumerate(zip(raw, np.asarray(gaze, dtype=np.float64).tolist(), strict=True)):
             moving = math.hypot(np_ - gp, ny - gy) > step

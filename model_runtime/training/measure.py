@@ -126,14 +126,15 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
 
     # Style encoder retrieval from single windows of the target take against each reference take.
     window = config.style_window
-    gallery = np.stack([style_from_take(models.style_encoder, ref.clip(fps)).vector for ref, _ in pairs])
+    references = [ref.clip(fps) for ref, _ in every]  # built once: the gallery, generation and diversity all read them
+    gallery = np.stack([style_from_take(models.style_encoder, reference).vector for reference in references[: len(pairs)]])
     queries = encode_motion(models.style_encoder, np.stack([tgt.motion[:window] for _, tgt in pairs]))
     results["retrieval_top1_single_window"] = _top1(queries, gallery)
 
     generated: list[MotionClip] = []
     per_pair: dict[str, list[float]] = defaultdict(list)
-    for ref, tgt in every:
-        reference, target = ref.clip(fps), tgt.clip(fps)
+    for (ref, tgt), reference in zip(every, references, strict=True):
+        target = tgt.clip(fps)
         clip = generate_learned(tgt.features, reference, seed=0, controls=Controls(), models=models)
         generated.append(clip)
         metrics = evaluate(clip, tgt.features, reference=target, style_encoder=models.style_encoder)
@@ -170,7 +171,8 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     # The same without steering (the generator's draws as they come), to show what steering adds.
-    free = [generate_learned(tgt.features, ref.clip(fps), seed=0, controls=Controls(), models=models, steer=False) for ref, tgt in pairs]
+    free = [generate_learned(tgt.features, reference, seed=0, controls=Controls(), models=models, steer=False)
+            for (_, tgt), reference in zip(pairs, references, strict=False)]
     free_metrics = [evaluate(clip, tgt.features) for clip, (_, tgt) in zip(free, pairs, strict=True)]
     for key in TRANSFER_STATISTICS:
         results["unsteered_style_transfer_r_" + key] = _correlation([_float(m, key) for m in free_metrics], per_pair["ref_" + key][: len(pairs)])
@@ -180,9 +182,9 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
 
     # Diversity: several seeds, same audio and style, for the first few pairs.
     diversities, l1divs = [], []
-    for (ref, tgt), first_clip in zip(pairs[:5], generated, strict=False):  # five audio/style pairs are enough to average over
+    for (_, tgt), reference, first_clip in zip(pairs[:5], references, generated, strict=False):  # five audio/style pairs are enough to average over
         # Seed 0 is the clip generated above.
-        clips = [first_clip, *(generate_learned(tgt.features, ref.clip(fps), seed=s, controls=Controls(), models=models) for s in range(1, seeds))]
+        clips = [first_clip, *(generate_learned(tgt.features, reference, seed=s, controls=Controls(), models=models) for s in range(1, seeds))]
         diversities.append(diversity(clips))
         l1divs.append(float(np.mean([_float(evaluate(c, tgt.features), "l1div") for c in clips])))
     results["diversity_deg"] = float(np.mean(diversities))

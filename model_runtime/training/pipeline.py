@@ -63,37 +63,27 @@ class TrainSettings:
 
 
 @torch.no_grad()
-def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: int = 8) -> dict[str, tuple[float, ...]]:
-    """Each shipped preset's style vector: the performer's rendering of it on ``count`` training
-    takes' speech, through the encoder, averaged (what the runtime does on the user's speech)."""
+def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: int = 8) -> tuple[dict[str, tuple[float, ...]], dict[str, dict[str, float]]]:
+    """Each shipped preset's style vector and its statistics for steering, from the performer's
+    renderings of it on ``count`` training takes' speech (what the runtime does on the user's
+    speech): the encoder on each rendering's first window, averaged, and the mean of the
+    renderings' :class:`StyleTargets`."""
     from model_runtime.performer.engine import perform
     from model_runtime.performer.presets import PRESET_NAMES, load_preset
 
     angles = [CHANNELS.index(n) for n in ANGLE_CHANNELS]
     speech = [t for t in takes if t.n_frames >= window][:count]
-    out = {}
+    vectors, statistics = {}, {}
     for name in PRESET_NAMES:
         style = load_preset(name)
-        windows = [perform(t.features, style, seed=i).data[:window, angles] for i, t in enumerate(speech)]
+        renderings = [perform(t.features, style, seed=i) for i, t in enumerate(speech)]
+        windows = [clip.data[:window, angles] for clip in renderings]
         vector = F.normalize(encoder(torch.tensor(np.stack(windows), dtype=torch.float32)).mean(0), dim=0)
-        out[name] = tuple(float(x) for x in vector)
-    return out
-
-
-def preset_statistics(takes: list[Take], count: int = 8) -> dict[str, dict[str, float]]:
-    """Each shipped preset's statistics for steering (:class:`StyleTargets`): the mean over the
-    performer's renderings of it on ``count`` training takes' speech."""
-    from model_runtime.performer.engine import perform
-    from model_runtime.performer.presets import PRESET_NAMES, load_preset
-
-    out = {}
-    for name in PRESET_NAMES:
-        style = load_preset(name)
-        measured = [StyleTargets.of_clip(perform(t.features, style, seed=i)) for i, t in enumerate(takes[:count])]
-        found = [m.to_dict() for m in measured if m is not None]
+        vectors[name] = tuple(float(x) for x in vector)
+        found = [m.to_dict() for m in map(StyleTargets.of_clip, renderings) if m is not None]
         if found:
-            out[name] = {key: float(np.mean([m[key] for m in found])) for key in found[0]}
-    return out
+            statistics[name] = {key: float(np.mean([m[key] for m in found])) for key in found[0]}
+    return vectors, statistics
 
 
 def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> dict[str, float | str]:
@@ -122,8 +112,7 @@ def train(settings: TrainSettings, progress: Callable[[str], None] = print) -> d
     generator = train_generator(train_takes, styles, config, stats, settings.generator, progress=progress)
     generator_s = time.monotonic() - t0
 
-    presets = preset_styles(encoder, train_takes, config.style_window)
-    statistics = preset_statistics([t for t in train_takes if t.n_frames >= config.style_window])
+    presets, statistics = preset_styles(encoder, train_takes, config.style_window)
     counts = {s: sum(t.split == s for t in takes) for s in ("train", "val", "test")}
     hours = sum(t.n_frames for t in takes) / config.fps / 3600.0
     trained = {

@@ -30,7 +30,7 @@ from model_runtime.learned.engine import generate_learned  # noqa: E402
 from model_runtime.learned.models import load_models  # noqa: E402
 from model_runtime.learned.style import style_from_take  # noqa: E402
 from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
-from model_runtime.training.measure import _correlation, _float, _pairs, _top1  # noqa: E402
+from model_runtime.training.measure import _correlation, _float, _pairs, _top1, away_direction  # noqa: E402
 
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
@@ -67,6 +67,12 @@ def main() -> None:
     true_fix, true_comp = np.nanmean(target[:, 5]), np.nanmean(target[:, 6])
     print(f"  fixation ratio {fix:.3f} (takes {true_fix:.3f}), compensation {comp:.3f} (takes {true_comp:.3f}), "
           f"similarity {similarity_score(fix, comp, true_fix, true_comp):.3f}")
+    generated_away = np.array([[away_direction(c) for c in row] for row in clips])
+    reference_away = np.array([away_direction(a.clip(fps)) for a, _ in pairs])
+    target_away = np.array([away_direction(b.clip(fps)) for _, b in pairs])
+    for i, axis in enumerate(("pitch", "yaw")):
+        r = np.mean([_correlation(list(generated_away[:, s, i]), list(reference_away[:, i])) for s in range(args.seeds)])
+        print(f"  where looks away go, mean {axis}: r {r:.3f} (the target takes' own r {_correlation(list(target_away[:, i]), list(reference_away[:, i])):.3f})")
     gallery = np.stack([style_from_take(models.style_encoder, a.clip(fps)).vector for a, _ in pairs[:20]])
     for s in range(args.seeds):
         queries = np.stack([style_from_take(models.style_encoder, row[s]).vector for row in clips[:20]])

@@ -9,7 +9,7 @@ from model_runtime.clip import MotionClip
 from model_runtime.conventions import CHANNELS
 from model_runtime.evaluation import evaluate
 from model_runtime.learned.gaze_events import GAZE_STATES, GazeGrid, GazeState, render_events
-from model_runtime.learned.steering import DEADBAND_DEG, Steering, StyleTargets
+from model_runtime.learned.steering import DEADBAND_DEG, MAX_LANDINGS, Steering, StyleTargets, away_landings, landing_weights
 from model_runtime.performer.engine import perform
 from model_runtime.performer.presets import load_preset
 from tests.test_performer_behaviour import speech_features
@@ -58,6 +58,59 @@ def test_targets_of_a_take_are_the_evaluations_statistics() -> None:
     assert targets.head_std_pitch_deg == pytest.approx(metrics["head_std_pitch_deg"])
     assert targets.head_std_yaw_deg == pytest.approx(metrics["head_std_yaw_deg"])
     assert StyleTargets.from_dict(targets.to_dict()) == targets
+
+
+def _look_away_clip() -> MotionClip:
+    """On the listener, then looks away to (-10, 20) deg (down, left), back, and away to (12, -25) (up, right)."""
+    spots = [(0.0, 0.0), (-10.0, 20.0), (0.0, 0.0), (12.0, -25.0), (0.0, 0.0)]
+    return _clip(np.repeat(np.array(spots), 30, axis=0))
+
+
+def test_landings_are_where_the_looks_away_come_to_rest() -> None:
+    np.testing.assert_allclose(away_landings(_look_away_clip()), [(-10.0, 20.0), (12.0, -25.0)])
+    targets = StyleTargets.of_clip(_look_away_clip())
+    assert targets is not None and len(targets.away_landings) == 2
+    assert StyleTargets.from_dict(targets.to_dict()) == targets
+    # A preset pools its renderings' landings, thinned to MAX_LANDINGS.
+    pooled = StyleTargets.pooled([targets] * (MAX_LANDINGS // 2 + 5))
+    assert len(pooled.away_landings) == MAX_LANDINGS and set(pooled.away_landings) == set(targets.away_landings)
+    assert pooled.saccade_rate_hz == pytest.approx(targets.saccade_rate_hz)
+
+
+def test_landing_weights_favour_the_references_spots_and_keep_the_away_total() -> None:
+    grid = GazeGrid()
+    weights = landing_weights(((-10.0, 20.0),), grid)
+    assert weights is not None and landing_weights((), grid) is None
+    near, far = grid.code(np.array([[-10.0, 20.0], [10.0, -20.0]]))
+    assert weights[near] > 100 * weights[far]
+    assert np.all(weights[grid.listener] == 1.0)
+    probs = np.random.default_rng(0).random(grid.size)
+    steered = Steering(_targets(), FPS, landing=weights).landing_codes(probs, grid.listener)
+    np.testing.assert_allclose(steered[grid.listener], probs[grid.listener])
+    assert steered[~grid.listener].sum() == pytest.approx(probs[~grid.listener].sum())
+
+
+@pytest.mark.parametrize("side", [1.0, -1.0])
+def test_looks_away_go_where_the_references_did(side: float) -> None:
+    """With landings only on one side (yaw sign ``side``, looking down), the looks away go there;
+    from flat probabilities they would go anywhere alike. The mutual-gaze share still follows its target."""
+    grid = GazeGrid()
+    landings = ((-8.0, side * 20.0), (-12.0, side * 28.0), (-6.0, side * 16.0))
+    targets = StyleTargets(saccade_rate_hz=1.0, mutual_gaze_share=0.6, head_std_pitch_deg=4.0, head_std_yaw_deg=6.0, away_landings=landings)
+    rng = np.random.default_rng(5)
+    state = GazeState.rest()
+    steering = Steering(targets, FPS, landing=landing_weights(landings, grid))
+    gaze = np.concatenate([render_events(np.full((1, 10, GAZE_STATES), 0.05), np.full((1, 10, GAZE_STATES, grid.size), 1.0 / grid.size),
+                                         np.zeros((1, 10, GAZE_STATES, 2)) + [0.3, 2.0], state, rng.random((1, 10, 4)), grid, FPS, [steering])[0]
+                           for _ in range(150)])
+    away = np.hypot(gaze[:, 0], gaze[:, 1]) > 10.0
+    assert away.mean() > 0.1
+    assert np.mean(np.sign(gaze[away, 1]) == side) > 0.9 and np.mean(gaze[away, 0] < 0) > 0.9
+    free, _ = _render(None, seed=5)
+    free_away = np.hypot(free[:, 0], free[:, 1]) > 10.0
+    assert 0.2 < np.mean(np.sign(free[free_away, 1]) == side) < 0.8
+    measured = StyleTargets.of_clip(_clip(gaze))
+    assert measured is not None and measured.mutual_gaze_share == pytest.approx(0.6, abs=0.08)
 
 
 def test_a_take_of_one_frame_has_no_targets() -> None:

@@ -28,6 +28,11 @@ class EvalConfig:
     bas_shifts: int = 200
     seed: int = 0
 
+    def mutual(self, directions: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """(frames,) True where unit gaze ``directions`` (frames, 3) are within the mutual-gaze radius of the listener."""
+        listener = direction_from_angles(np.array(self.listener_pitch_deg), np.array(self.listener_yaw_deg))
+        return mutual_gaze_mask(directions, listener, self.mutual_radius_deg)
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -67,8 +72,7 @@ def analyze(clip: MotionClip, features: SpeechFeatures, config: EvalConfig | Non
     fixations = events.idt_fixations(world, clip.fps, cfg.idt_dispersion_deg, cfg.idt_min_duration_s)
     saccades = events.detect_saccades(dirs, clip.fps, cfg.saccade_velocity_deg_s)
     blinks = events.detect_blinks(events.blink_closure(clip), clip.fps)
-    listener = direction_from_angles(np.array(cfg.listener_pitch_deg), np.array(cfg.listener_yaw_deg))
-    mutual = mutual_gaze_mask(dirs, listener, cfg.mutual_radius_deg)
+    mutual = cfg.mutual(dirs)
     amplitudes, shares = head_share_of_shifts(saccades, world, clip.head, clip.fps)
     onsets = speech_onsets(features)
     return Analysis(

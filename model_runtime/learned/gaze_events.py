@@ -193,7 +193,8 @@ def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.flo
             factors = steer.onset_factors() if steer is not None else (1.0, 1.0, 1.0)
             if since >= min_gap and draw[b][t] < onset[b][t][away] * factors[away]:
                 # Inverse-CDF draw of the landing code from where the gaze is now.
-                probs = landing_probabilities(landing_prob[b, t, away][None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
+                codes = landing_prob[b, t, away] if steer is None else steer.landing_codes(landing_prob[b, t, away], grid.listener)
+                probs = landing_probabilities(codes[None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
                 if factors[2] != 1.0:
                     probs = np.where(grid.listener, probs * factors[2], probs)
                 cdf = np.cumsum(probs)

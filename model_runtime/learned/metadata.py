@@ -18,9 +18,10 @@ from typing import Any, Literal
 from model_runtime.conventions import ANGLE_CHANNELS
 from model_runtime.errors import GazeError
 from model_runtime.learned.gaze_events import GazeGrid
+from model_runtime.learned.steering import StyleTargets
 
 FORMAT = "gaze-motion-learned"
-FORMAT_VERSION = "3.1"
+FORMAT_VERSION = "3.2"
 FORMAT_KEY = "gaze.format"
 VERSION_KEY = "gaze.format_version"
 ROLE_KEY = "gaze.role"
@@ -56,7 +57,8 @@ class ModelConfig:
     gaze_grid_deg    the world-gaze landing grid: bin size, pitch and yaw half-ranges (degrees)
     presets          style vectors of the shipped presets, by preset name
     preset_statistics  the statistics each preset's renderings have, by preset name, for steering
-                     (:class:`~model_runtime.learned.steering.StyleTargets` fields; since format 3.1)
+                     (:class:`~model_runtime.learned.steering.StyleTargets`; since format 3.1, with
+                     the looks away's landing points since 3.2)
     default_style    the style vector used when no style is given
     trained          free-form facts about the training run (data, steps), for the model card
     """
@@ -75,7 +77,7 @@ class ModelConfig:
     style_dim: int = 64
     gaze_grid_deg: tuple[float, float, float] = (3.0, 24.0, 48.0)
     presets: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    preset_statistics: dict[str, dict[str, float]] = field(default_factory=dict)
+    preset_statistics: dict[str, StyleTargets] = field(default_factory=dict)
     default_style: tuple[float, ...] = ()
     trained: dict[str, str] = field(default_factory=dict)
 
@@ -106,7 +108,7 @@ class ModelConfig:
             "style_dim": self.style_dim,
             "gaze_grid_deg": list(self.gaze_grid_deg),
             "presets": {name: list(vector) for name, vector in self.presets.items()},
-            "preset_statistics": self.preset_statistics,
+            "preset_statistics": {name: targets.to_dict() for name, targets in self.preset_statistics.items()},
             "default_style": list(self.default_style),
             "trained": dict(self.trained),
         }
@@ -131,7 +133,7 @@ class ModelConfig:
                 style_dim=int(data["style_dim"]),
                 gaze_grid_deg=_grid(data["gaze_grid_deg"]),
                 presets={str(k): tuple(float(x) for x in v) for k, v in data.get("presets", {}).items()},
-                preset_statistics={str(k): {str(n): float(x) for n, x in v.items()} for k, v in data.get("preset_statistics", {}).items()},
+                preset_statistics={str(k): StyleTargets.from_dict(v) for k, v in data.get("preset_statistics", {}).items()},
                 default_style=tuple(float(x) for x in data.get("default_style", [])),
                 trained={str(k): str(v) for k, v in data.get("trained", {}).items()},
             )

@@ -20,7 +20,13 @@ and nudges the draws towards them, as an animator would correct a take:
 - head bursts: while the gaze holds still the shown head holds too, until the aim has moved more
   than ``DEADBAND_DEG`` from it; on the frames of a gaze shift it catches up at once. The
   generator's head drifts steadily where the takes' heads hold still and then move in bursts, and
-  a steady drift breaks every eye-in-head fixation (the eyes counter-rotate it).
+  a steady drift breaks every eye-in-head fixation (the eyes counter-rotate it);
+- where looks away go: the generator's distribution over the grid's codes away from the listener
+  is multiplied by ``(d + LANDING_FLOOR) ** LANDING_POWER``, ``d`` a Gaussian density (spread
+  ``LANDING_SPREAD_DEG``, peak 1) around the points where the reference's looks away landed,
+  keeping its total (so the mutual-gaze share is not touched). The style vector alone does not
+  carry the side and height of a performer's looks away into the generated clip (validation r
+  about 0 for their mean direction); a performer who looks down-left should do so in the result.
 
 Every correction is causal (it reads only frames already made) and per frame, so streamed and
 whole-file generation stay identical; the generator itself always gets its own unscaled head back
@@ -31,17 +37,19 @@ The statistics use the evaluation's definitions (:mod:`model_runtime.evaluation`
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Final
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
-from model_runtime.conventions import direction_from_angles
+from model_runtime.conventions import ANGLE_CHANNELS
 from model_runtime.evaluation.analysis import EvalConfig
 from model_runtime.evaluation.events import SACCADE_VELOCITY_DEG_S, detect_saccades, world_directions
-from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG, mutual_gaze_mask
+from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG
+from model_runtime.learned.gaze_events import GAZE, GazeGrid, gaze_state, saccade_events, to_generator_motion
 
 # The corrections' scales and bound, chosen on the validation split (benchmarks/steering_validation.py).
 # Saccades behind the target that multiply the onset probabilities by e.
@@ -56,16 +64,29 @@ HEAD_PRIOR_S: Final[float] = 2.0
 HEAD_GAIN: Final[tuple[float, float]] = (0.5, 2.5)
 # How far (deg) the generator's head may move from the shown head before it follows while the gaze holds still.
 DEADBAND_DEG: Final[float] = 1.2
+# Where looks away land: spread (deg) of the density around the reference's landing points, its
+# floor (share of its peak that codes far from every point keep) and the power it is raised to.
+LANDING_SPREAD_DEG: Final[float] = 6.0
+LANDING_FLOOR: Final[float] = 0.05
+LANDING_POWER: Final[float] = 3.0
+# Landing points kept per style (evenly spaced in time): an hour-long take has thousands.
+MAX_LANDINGS: Final[int] = 64
+
+
+Landings = tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)
 class StyleTargets:
-    """The statistics of a style the renderer steers to (the evaluation's definitions)."""
+    """The statistics of a style the renderer steers to (the evaluation's definitions), and where
+    its looks away landed: (pitch, yaw) degrees of world gaze in the generator's layout (listener
+    at 0, 0), at most :data:`MAX_LANDINGS`."""
 
     saccade_rate_hz: float  # gaze shifts per second of clip
     mutual_gaze_share: float  # share of frames with the gaze within MUTUAL_RADIUS_DEG of the listener
     head_std_pitch_deg: float
     head_std_yaw_deg: float
+    away_landings: Landings = ()
 
     @classmethod
     def of_clip(cls, clip: MotionClip) -> StyleTargets | None:
@@ -75,21 +96,61 @@ class StyleTargets:
         config = EvalConfig()
         dirs = world_directions(clip)
         std = clip.head.std(axis=0)
-        listener = direction_from_angles(np.array(config.listener_pitch_deg), np.array(config.listener_yaw_deg))
         targets = cls(
             saccade_rate_hz=len(detect_saccades(dirs, clip.fps, config.saccade_velocity_deg_s)) / clip.duration,
-            mutual_gaze_share=float(mutual_gaze_mask(dirs, listener, config.mutual_radius_deg).mean()),
+            mutual_gaze_share=float(config.mutual(dirs).mean()),
             head_std_pitch_deg=float(std[0]),
             head_std_yaw_deg=float(std[1]),
+            away_landings=away_landings(clip),
         )
-        return targets if all(math.isfinite(v) for v in asdict(targets).values()) else None
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+        return targets if all(math.isfinite(getattr(targets, name)) for name in _STATISTICS) else None
 
     @classmethod
-    def from_dict(cls, data: dict[str, float]) -> StyleTargets:
-        return cls(**{f.name: float(data[f.name]) for f in fields(cls)})
+    def pooled(cls, targets: Sequence[StyleTargets]) -> StyleTargets:
+        """One style's targets from several clips of it: the mean of each statistic, every landing (evenly thinned)."""
+        landings = tuple(point for t in targets for point in t.away_landings)
+        return cls(**{name: float(np.mean([getattr(t, name) for t in targets])) for name in _STATISTICS}, away_landings=_thin(landings))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the statistics as numbers, the landings as [pitch, yaw] pairs."""
+        return {**{name: getattr(self, name) for name in _STATISTICS}, "away_landings": [list(p) for p in self.away_landings]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StyleTargets:
+        """From :meth:`to_dict`'s form; without ``away_landings`` (model format 3.1) there are none."""
+        landings = tuple((float(p), float(y)) for p, y in data.get("away_landings", ()))
+        return cls(**{name: float(data[name]) for name in _STATISTICS}, away_landings=_thin(landings))
+
+
+_STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name != "away_landings")
+
+
+def _thin(landings: Landings) -> Landings:
+    if len(landings) <= MAX_LANDINGS:
+        return landings
+    return tuple(landings[i] for i in np.linspace(0, len(landings) - 1, MAX_LANDINGS).round().astype(int))
+
+
+def away_landings(clip: MotionClip) -> Landings:
+    """Where the clip's looks away land: the end points of its saccades (as the generator's training
+    labels define them) that lie off the listener, in the generator's layout."""
+    gaze = to_generator_motion(clip.data[:, : len(ANGLE_CHANNELS)])[:, GAZE]
+    onset, landing = saccade_events(gaze, clip.fps)
+    points = landing[onset]
+    points = points[(gaze_state(points) == 1) & np.all(np.isfinite(points), axis=1)]
+    return _thin(tuple((float(p), float(y)) for p, y in points))
+
+
+def landing_weights(landings: Landings, grid: GazeGrid) -> NDArray[np.float64] | None:
+    """(K,) weights on the grid's codes away from the listener (see the module doc), or None without landings."""
+    if not landings:
+        return None
+    points = np.asarray(landings, dtype=np.float64)
+    distance2 = ((grid.centres[:, None, :] - points[None, :, :]) ** 2).sum(axis=-1)
+    density = np.exp(-distance2 / (2.0 * LANDING_SPREAD_DEG**2)).sum(axis=1)
+    density /= max(float(density[~grid.listener].max()), 1e-12)
+    out: NDArray[np.float64] = np.where(grid.listener, 1.0, (density + LANDING_FLOOR) ** LANDING_POWER)
+    return out
 
 
 @dataclass
@@ -140,6 +201,17 @@ class Steering:
     was_moving: bool = False
     axes: tuple[HeadAxis, HeadAxis] | None = None  # pitch, yaw; made on the first frame
     last_gaze: tuple[float, float] = (0.0, 0.0)  # where the gaze rests when a take starts
+    landing: NDArray[np.float64] | None = None  # (K,) :func:`landing_weights` for the model's grid
+
+    def landing_codes(self, probs: NDArray[np.float64], listener: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """The generator's (K,) landing probabilities with the codes away from the listener
+        reweighted towards the reference's landings, their total kept."""
+        if self.landing is None:
+            return probs
+        weighted = probs * self.landing
+        total, new = float(probs[~listener].sum()), float(weighted[~listener].sum())
+        out: NDArray[np.float64] = np.where(listener, probs, weighted * (total / max(new, 1e-12)))
+        return out
 
     @property
     def min_shift_deg(self) -> float:

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from model_runtime.errors import GazeError
 from model_runtime.learned.gaze_events import GENERATOR_MOTION, HEAD_PITCH_YAW, GazeState, render_events, to_angles
 from model_runtime.learned.models import LoadedModel
-from model_runtime.learned.steering import Steering, StyleTargets
+from model_runtime.learned.steering import Steering, StyleTargets, landing_weights
 
 
 class GeneratorStream:
@@ -44,7 +44,7 @@ class GeneratorStream:
         self._rng = np.random.default_rng(latent_seed)
         self._event_rng = np.random.default_rng(event_seed)
         self._gaze = GazeState.rest()
-        self._steering = Steering(targets, config.fps) if targets is not None else None
+        self._steering = None if targets is None else Steering(targets, config.fps, landing=landing_weights(targets.away_landings, config.grid))
         self._temperature = config.temperature if temperature is None else float(temperature)
         self._onset_gain = config.onset_gain if onset_gain is None else float(onset_gain)
         self._buffer = np.zeros((0, len(config.audio_features)), dtype=np.float32)

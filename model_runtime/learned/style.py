@@ -75,9 +75,7 @@ def style_from_preset(model: LoadedModel, name: str) -> StyleVector:
     if name not in presets:
         known = ", ".join(sorted(presets)) or "none"
         raise GazeError(f"{model.path}: no style stored for preset {name!r}; this model knows: {known}")
-    stored = model.config.preset_statistics.get(name)
-    return StyleVector(vector=np.asarray(presets[name], dtype=np.float32), source=f"preset {name}",
-                       targets=StyleTargets.from_dict(stored) if stored else None)
+    return StyleVector(vector=np.asarray(presets[name], dtype=np.float32), source=f"preset {name}", targets=model.config.preset_statistics.get(name))
 
 
 def default_style(model: LoadedModel) -> StyleVector:

@@ -21,7 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
+from model_runtime.conventions import angles_from_direction
 from model_runtime.evaluation import evaluate, out_of_range
+from model_runtime.evaluation.analysis import EvalConfig
+from model_runtime.evaluation.events import world_directions
 from model_runtime.evaluation.gaze_metrics import similarity_score
 from model_runtime.evaluation.motion_metrics import diversity
 from model_runtime.generate import Controls
@@ -54,6 +57,17 @@ def _pairs(takes: list[Take], window: int, count: int | None = None) -> list[tup
 def _float(metrics: Mapping[str, object], key: str) -> float:
     value = metrics.get(key, float("nan"))
     return float(value) if isinstance(value, (int, float)) else float("nan")
+
+
+def away_direction(clip: MotionClip) -> tuple[float, float]:
+    """Mean (pitch, yaw) in degrees of the world gaze over the frames it is off the listener (the
+    evaluation's mutual-gaze definition): where the clip's looks away go. NaN without any."""
+    dirs = world_directions(clip)
+    away = ~EvalConfig().mutual(dirs)
+    if not away.any():
+        return float("nan"), float("nan")
+    pitch, yaw = angles_from_direction(dirs[away])
+    return float(pitch.mean()), float(yaw.mean())
 
 
 def _top1(queries: NDArray[np.float32], gallery: NDArray[np.float32]) -> float:
@@ -168,6 +182,12 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
         # What the corpus allows: the performer's own other take (the target's true motion) against the reference.
         results["between_takes_r_" + key] = _correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
+    # Where looks away go (not a bar of the issue; steering copies it from the reference's landings).
+    directions = {name: np.array([away_direction(c) for c in clips]) for name, clips in
+                  (("gen", generated[: len(pairs)]), ("ref", references[: len(pairs)]), ("truth", [tgt.clip(fps) for _, tgt in pairs]))}
+    for i, axis in enumerate(("pitch", "yaw")):
+        results[f"style_transfer_r_away_{axis}_deg"] = _correlation(list(directions["gen"][:, i]), list(directions["ref"][:, i]))
+        results[f"between_takes_r_away_{axis}_deg"] = _correlation(list(directions["truth"][:, i]), list(directions["ref"][:, i]))
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     # The same without steering (the generator's draws as they come), to show what steering adds.
@@ -176,6 +196,9 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     free_metrics = [evaluate(clip, tgt.features) for clip, (_, tgt) in zip(free, pairs, strict=True)]
     for key in TRANSFER_STATISTICS:
         results["unsteered_style_transfer_r_" + key] = _correlation([_float(m, key) for m in free_metrics], per_pair["ref_" + key][: len(pairs)])
+    free_directions = np.array([away_direction(c) for c in free])
+    for i, axis in enumerate(("pitch", "yaw")):
+        results[f"unsteered_style_transfer_r_away_{axis}_deg"] = _correlation(list(free_directions[:, i]), list(directions["ref"][:, i]))
     results["unsteered_retrieval_top1_generated"] = _top1(np.stack([style_from_take(models.style_encoder, clip).vector for clip in free]), gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "
              f"per take {results['sim_score_per_take']:.3f}), retrieval {results['retrieval_top1_single_window']:.2f}")

@@ -63,11 +63,11 @@ class TrainSettings:
 
 
 @torch.no_grad()
-def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: int = 8) -> tuple[dict[str, tuple[float, ...]], dict[str, dict[str, float]]]:
+def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: int = 8) -> tuple[dict[str, tuple[float, ...]], dict[str, StyleTargets]]:
     """Each shipped preset's style vector and its statistics for steering, from the performer's
     renderings of it on ``count`` training takes' speech (what the runtime does on the user's
-    speech): the encoder on each rendering's first window, averaged, and the mean of the
-    renderings' :class:`StyleTargets`."""
+    speech): the encoder on each rendering's first window, averaged, and the renderings'
+    :class:`StyleTargets` pooled."""
     from model_runtime.performer.engine import perform
     from model_runtime.performer.presets import PRESET_NAMES, load_preset
 
@@ -80,9 +80,9 @@ def preset_styles(encoder: StyleEncoder, takes: list[Take], window: int, count: 
         windows = [clip.data[:window, angles] for clip in renderings]
         vector = F.normalize(encoder(torch.tensor(np.stack(windows), dtype=torch.float32)).mean(0), dim=0)
         vectors[name] = tuple(float(x) for x in vector)
-        found = [m.to_dict() for m in map(StyleTargets.of_clip, renderings) if m is not None]
+        found = [m for m in map(StyleTargets.of_clip, renderings) if m is not None]
         if found:
-            statistics[name] = {key: float(np.mean([m[key] for m in found])) for key in found[0]}
+            statistics[name] = StyleTargets.pooled(found)
     return vectors, statistics
 
 

@@ -50,7 +50,7 @@ def main() -> None:
     models = load_models(args.models)
     fps = models.config.fps
     pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
-    clips = [[generate_learned(b.features, a.clip(fps), seed=s, controls=Controls(), models=models, steer=not args.off) for s in range(args.seeds)]
+    clips = [[generate_learned(b.features, a.clip(fps), seed=s, controls=Controls(match_statistics=not args.off), models=models) for s in range(args.seeds)]
              for a, b in pairs]
     generated = np.array([[[_float(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])
     reference = np.array([[_float(evaluate(a.clip(fps), a.features), k) for k in KEYS] for a, _ in pairs])

@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--head-intensity", type=float, default=1.0)
     p.add_argument("--gaze-intensity", type=float, default=1.0)
     p.add_argument("--blink-rate", type=float, default=0.0, help="blinks per minute (0: the style's)")
+    p.add_argument("--match-statistics", action=argparse.BooleanOptionalAction, default=True,
+                   help="learned engine: steer towards the style's measured statistics (default on)")
     p.add_argument("--start-frame", type=int, help="timeline frame where an audio file starts (default: scene start)")
     p.add_argument("--output", help="out.blend (one file), or a folder (batch: one .blend per audio file)")
     p.add_argument("--preview", help="folder for a preview still per file (Workbench, needs a camera)")
@@ -83,6 +85,7 @@ def _apply_args(settings: object, args: argparse.Namespace) -> None:
     s.head_intensity = args.head_intensity
     s.gaze_intensity = args.gaze_intensity
     s.blink_rate = args.blink_rate
+    s.match_statistics = args.match_statistics
     s.rig_preset = args.mapping
     style = args.style or ""
     if not style:

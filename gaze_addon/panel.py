@@ -44,6 +44,8 @@ class GAZE_PT_main(bpy.types.Panel):
         col.prop(settings, "head_intensity", slider=True)
         col.prop(settings, "gaze_intensity", slider=True)
         col.prop(settings, "blink_rate")
+        if settings.engine == "learned":
+            box.prop(settings, "match_statistics")
         box.prop(settings, "eye_contact")
         if settings.eye_contact == "OBJECT":
             box.prop(settings, "eye_contact_object")

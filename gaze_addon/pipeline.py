@@ -94,7 +94,8 @@ def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progr
     report(0.1)
     fps = sound.scene_fps(scene)
     gaze = look_at(settings, scene, target)
-    controls = Controls(head_intensity=settings.head_intensity, gaze_intensity=settings.gaze_intensity, blink_rate_per_min=settings.blink_rate or None)
+    controls = Controls(head_intensity=settings.head_intensity, gaze_intensity=settings.gaze_intensity, blink_rate_per_min=settings.blink_rate or None,
+                        match_statistics=bool(settings.match_statistics))
     if gaze is not None:
         controls = replace(controls, look_at_pitch_deg=gaze[0], look_at_yaw_deg=gaze[1], look_at_distance_m=gaze[2])
     used_seed = settings.seed if seed is None else seed
@@ -104,7 +105,10 @@ def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progr
     )  # fmt: skip
     if clip.fps != snap_fps(fps):
         clip = clip.resample(fps)
-    return write(scene, target, clip, source, output=settings.output, info={"seed": used_seed, "engine": settings.engine}, report=report)
+    info: dict[str, Any] = {"seed": used_seed, "engine": settings.engine}
+    if "steered" in clip.meta:
+        info["steered"] = clip.meta["steered"]
+    return write(scene, target, clip, source, output=settings.output, info=info, report=report)
 
 
 def write(scene: Any, target: rig_mapping.RigTarget, clip: MotionClip, source: sound.AudioSource, *, output: str, info: dict[str, Any], report: Progress) -> Outcome:

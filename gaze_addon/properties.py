@@ -54,6 +54,11 @@ class GazeSettings(bpy.types.PropertyGroup):
     seed: IntProperty(name="Seed", default=0, min=0)  # type: ignore[valid-type]
     head_intensity: FloatProperty(name="Head", description="0 keeps the head still (gaze and blinks stay)", default=1.0, min=0.0, max=2.0)  # type: ignore[valid-type]
     gaze_intensity: FloatProperty(name="Gaze", default=1.0, min=0.0, max=2.0)  # type: ignore[valid-type]
+    match_statistics: BoolProperty(  # type: ignore[valid-type]
+        name="Match Reference Statistics",
+        description="Learned engine: steer towards the style's saccade rate, eye contact, head size and where it looks away. Off: the model's own draws",
+        default=True,
+    )
     blink_rate: FloatProperty(name="Blinks / min", description="0: the style's own rate", default=0.0, min=0.0, max=60.0)  # type: ignore[valid-type]
     eye_contact: EnumProperty(  # type: ignore[valid-type]
         name="Eye Contact",

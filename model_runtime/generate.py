@@ -40,6 +40,10 @@ class Controls:
     look_at_pitch_deg, look_at_yaw_deg  the listener's (eye-contact) direction in the character
                         frame, degrees, signs as in model_runtime.conventions
     look_at_distance_m  distance of what the eyes fixate, for the vergence of the two eyes
+    match_statistics    learned engine: steer the draws towards the style's measured statistics
+                        (saccade rate, mutual gaze, head size, where looks away go; see
+                        model_runtime.learned.steering); False leaves the model's own draws.
+                        The procedural engine renders its style's parameters directly either way.
     """
 
     head_intensity: float = 1.0
@@ -48,6 +52,7 @@ class Controls:
     look_at_pitch_deg: float = 0.0
     look_at_yaw_deg: float = 0.0
     look_at_distance_m: float = 1.0
+    match_statistics: bool = True
 
     def validated(self) -> Controls:
         """The same controls, or GazeError naming each value that is not a finite number in range."""
@@ -60,9 +65,11 @@ class Controls:
             "look_at_distance_m": (0.15, 1000.0),
         }
         problems = []
+        if not isinstance(self.match_statistics, bool):
+            problems.append(f"match_statistics = {self.match_statistics!r}, expected True or False")
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None and f.name == "blink_rate_per_min":
+            if (value is None and f.name == "blink_rate_per_min") or f.name == "match_statistics":
                 continue
             low, high = ranges[f.name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:

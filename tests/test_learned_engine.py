@@ -69,7 +69,7 @@ def test_a_reference_take_steers_towards_its_statistics(voice: AudioSignal) -> N
     for name, style in (("busy", busy), ("still", still)):
         take = perform(features, style, seed=4)
         steered = generate_learned(features, take, seed=0, controls=Controls())
-        free = generate_learned(features, take, seed=0, controls=Controls(), steer=False)
+        free = generate_learned(features, take, seed=0, controls=Controls(match_statistics=False))
         assert steered.meta["steered"] == "yes" and free.meta["steered"] == "no"
         want, got, unsteered = (StyleTargets.of_clip(c) for c in (take, steered, free))
         assert want is not None and got is not None and unsteered is not None
@@ -77,6 +77,20 @@ def test_a_reference_take_steers_towards_its_statistics(voice: AudioSignal) -> N
         assert got.head_std_yaw_deg == pytest.approx(want.head_std_yaw_deg, rel=0.35)
         rates[name] = got.saccade_rate_hz
     assert rates["busy"] > rates["still"]
+
+
+def test_matching_the_statistics_can_be_turned_off_from_the_cli(tmp_path: Path) -> None:
+    from model_runtime.takes import load_take
+    from tests.test_generate import VOICE, cli
+
+    clips = {}
+    for flag in ("--match-statistics", "--no-match-statistics"):
+        out = tmp_path / f"{flag}.npz"
+        result = cli("generate", VOICE, "-o", out, "--engine", "learned", "--style", "animated_storyteller", "--fps", "25", flag)
+        assert result.returncode == 0, result.stderr
+        clips[flag] = load_take(out)
+    assert clips["--match-statistics"].meta["steered"] == "yes" and clips["--no-match-statistics"].meta["steered"] == "no"
+    assert np.abs(clips["--match-statistics"].data - clips["--no-match-statistics"].data).max() > 1.0
 
 
 def test_controls(voice: AudioSignal) -> None:

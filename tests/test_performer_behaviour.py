@@ -226,7 +226,8 @@ def test_out_of_range_style_is_clamped_or_refused(features: SpeechFeatures) -> N
 
 
 def test_bad_controls_are_refused(features: SpeechFeatures) -> None:
-    for controls in (Controls(head_intensity=float("nan")), Controls(look_at_distance_m=0.0), Controls(blink_rate_per_min=-1.0)):
+    for controls in (Controls(head_intensity=float("nan")), Controls(look_at_distance_m=0.0), Controls(blink_rate_per_min=-1.0),
+                     Controls(match_statistics="yes")):  # type: ignore[arg-type]
         with pytest.raises(GazeError, match="controls"):
             generate(features, 30.0, controls=controls)
     clip = generate(features, 30.0, controls=Controls(look_at_yaw_deg=60.0, look_at_pitch_deg=-20.0))

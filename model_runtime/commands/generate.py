@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from model_runtime.generate import ENGINES, generate
+from model_runtime.generate import ENGINES, Controls, generate
 from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES
 from model_runtime.takes import FORMATS, save_take
 
@@ -23,11 +23,15 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same motion (default 0)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate of the output (default 30)")
+    parser.add_argument(
+        "--match-statistics", action=argparse.BooleanOptionalAction, default=True,
+        help="learned engine: steer towards the style's measured saccade rate, mutual gaze, head size and where looks away go (default on)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    clip = generate(args.audio, args.fps, engine=args.engine, style=args.style, seed=args.seed)
+    clip = generate(args.audio, args.fps, engine=args.engine, style=args.style, seed=args.seed, controls=Controls(match_statistics=args.match_statistics))
     save_take(clip, args.output, args.to)
     print(f"wrote {args.output}: {clip.n_frames} frames at {clip.fps:g} fps ({clip.duration:.2f} s), engine {args.engine}, style {args.style}, seed {args.seed}")
     return 0

@@ -142,12 +142,12 @@ def blink_parameters(style: StyleInput) -> tuple[PerformerStyle, str]:
 
 
 def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
-                     models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None,
-                     steer: bool = True) -> MotionClip:
+                     models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None) -> MotionClip:
     """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it).
 
-    ``steer`` (default) steers the draws towards the style's statistics where it has them
-    (:mod:`.steering`); False leaves the generator's draws as they come (the model card reports both)."""
+    With ``controls.match_statistics`` (default) the draws are steered towards the style's
+    statistics where it has them (:mod:`.steering`); without, the generator's draws stay as they
+    come (the model card reports both). The clip's meta says which (``steered``)."""
 
     models = models or shipped_models()
     report = progress or (lambda fraction: None)
@@ -156,7 +156,7 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
         raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
     vector = resolve_style_vector(models, style, features)
     report(0.2)
-    targets = vector.targets if steer else None
+    targets = vector.targets if controls.match_statistics else None
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
                              targets=targets).astype(np.float64)
     report(0.7)

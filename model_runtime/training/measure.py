@@ -191,7 +191,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
     results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
     # The same without steering (the generator's draws as they come), to show what steering adds.
-    free = [generate_learned(tgt.features, reference, seed=0, controls=Controls(), models=models, steer=False)
+    free = [generate_learned(tgt.features, reference, seed=0, controls=Controls(match_statistics=False), models=models)
             for (_, tgt), reference in zip(pairs, references, strict=False)]
     free_metrics = [evaluate(clip, tgt.features) for clip, (_, tgt) in zip(free, pairs, strict=True)]
     for key in TRANSFER_STATISTICS:

@@ -76,9 +76,11 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "or a preset, whose statistics are stored in the model file), the renderer keeps a running account of the clip so far "
         "and nudges its draws towards them: onset probabilities up or down by how many saccades the clip is behind or ahead "
         "of the reference's rate, the listener's landing codes and the end of a look away favoured while the clip is short of "
-        "the reference's mutual-gaze share, and the head scaled to the reference's head std. While the gaze holds still the "
+        "the reference's mutual-gaze share, the head scaled to the reference's head std, and the codes of looks away "
+        "weighted towards where the reference's looks away landed (stored per preset). While the gaze holds still the "
         "shown head holds too, until the generator's head has moved more than a small dead band from it; it catches up on "
-        "gaze shifts. All of it is causal, so streaming stays frame-exact. Figures without steering are listed as "
+        "gaze shifts. All of it is causal, so streaming stays frame-exact. Users can turn it off (Match Reference "
+        "Statistics in the panel, `--no-match-statistics` on the command line); figures without it are listed as "
         "`unsteered_*`.",
         f"- Runs at {config.fps:g} fps; output is resampled to any rate. Blinks come from the performer's blink sampler, "
         "pulled onto generated gaze shifts and speech pauses.",
@@ -122,7 +124,9 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "correlation for the target take's own motion: the same performer on other speech, which is what the generator is "
         "trained to reproduce (its style vector always comes from another take of the performer), so it is about as far as "
         "the corpus lets a style model follow the reference without steering. `unsteered_style_transfer_r_*` and "
-        "`unsteered_retrieval_top1_generated` are the same measures for the generator's own draws (steering off).",
+        "`unsteered_retrieval_top1_generated` are the same measures for the generator's own draws (steering off). "
+        "`style_transfer_r_away_pitch_deg` and `_yaw_deg` (not bars of the issue) correlate where the looks away go: the mean "
+        "pitch and yaw of the world gaze over the frames off the listener.",
         "Similarity (`sim_score`) is StyGazeTalk's: 1 - |dFix| - |dComp| between the test set's fixation ratio and "
         "compensation score of generated and true motion (each row of the paper's table is that sum over its aggregates, "
         "e.g. 1 - |0.6113 - 0.6733| - |-0.3366 + 0.3100| = 0.9114). `sim_score_per_take` averages the score take by take, a "

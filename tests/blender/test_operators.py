@@ -318,4 +318,8 @@ def test_learned_engine(empty_file, speech):
     settings = generate_ready(empty_file, obj, speech)
     settings.engine = "learned"
     assert bpy.ops.gaze.generate() == {"FINISHED"}
-    assert obj.animation_data.action["gaze_engine"] == "learned"
+    action = obj.animation_data.action
+    assert action["gaze_engine"] == "learned" and action["gaze_steered"] == "yes"
+    settings.match_statistics = False
+    assert bpy.ops.gaze.generate() == {"FINISHED"}
+    assert obj.animation_data.action != action and obj.animation_data.action["gaze_steered"] == "no"

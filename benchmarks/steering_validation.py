@@ -32,7 +32,7 @@ from model_runtime.learned.style import style_from_take  # noqa: E402
 from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
 from model_runtime.training.measure import _correlation, _float, _pairs, _top1, away_direction  # noqa: E402
 
-KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
+KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
 
 def main() -> None:
@@ -58,13 +58,13 @@ def main() -> None:
     print(f"validation: {len(pairs)} performers with two takes, {args.seeds} seeds, steering {'off' if args.off else 'on'}"
           f"{' ' + ' '.join(args.set) if args.set else ''}")
     print("r(generated, reference) over all pairs and over the first 20 (mean of the seeds' r); spread across seeds within a pair; means")
-    for i, key in enumerate(KEYS[:5]):
+    for i, key in enumerate(KEYS[:6]):
         r_all = np.mean([_correlation(list(generated[:, s, i]), list(reference[:, i])) for s in range(args.seeds)])
         r_20 = np.mean([_correlation(list(generated[:20, s, i]), list(reference[:20, i])) for s in range(args.seeds)])
         print(f"  {key:20s} r {r_all:.3f}  r first 20 {r_20:.3f}  spread {np.nanmean(np.nanstd(generated[:, :, i], axis=1)):.3f}  "
               f"generated {np.nanmean(generated[:, :, i]):.3f}  reference {np.nanmean(reference[:, i]):.3f}")
-    fix, comp = np.nanmean(generated[:, :, 5]), np.nanmean(generated[:, :, 6])
-    true_fix, true_comp = np.nanmean(target[:, 5]), np.nanmean(target[:, 6])
+    fix, comp = np.nanmean(generated[:, :, 6]), np.nanmean(generated[:, :, 7])
+    true_fix, true_comp = np.nanmean(target[:, 6]), np.nanmean(target[:, 7])
     print(f"  fixation ratio {fix:.3f} (takes {true_fix:.3f}), compensation {comp:.3f} (takes {true_comp:.3f}), "
           f"similarity {similarity_score(fix, comp, true_fix, true_comp):.3f}")
     generated_away = np.array([[away_direction(c) for c in row] for row in clips])

@@ -17,8 +17,8 @@ from tests.test_performer_behaviour import speech_features
 FPS = 25.0
 
 
-def _targets(rate: float = 1.0, mutual: float = 0.6, pitch: float = 4.0, yaw: float = 6.0) -> StyleTargets:
-    return StyleTargets(saccade_rate_hz=rate, mutual_gaze_share=mutual, head_std_pitch_deg=pitch, head_std_yaw_deg=yaw)
+def _targets(rate: float = 1.0, mutual: float = 0.6, pitch: float = 4.0, yaw: float = 6.0, roll: float | None = 2.0) -> StyleTargets:
+    return StyleTargets(saccade_rate_hz=rate, mutual_gaze_share=mutual, head_std_pitch_deg=pitch, head_std_yaw_deg=yaw, head_std_roll_deg=roll)
 
 
 def _render(targets: StyleTargets | None, frames: int = 1500, onset: float = 0.05, seed: int = 0) -> tuple[np.ndarray, Steering | None]:
@@ -57,6 +57,7 @@ def test_targets_of_a_take_are_the_evaluations_statistics() -> None:
     assert targets.mutual_gaze_share == pytest.approx(metrics["mutual_gaze_share"])
     assert targets.head_std_pitch_deg == pytest.approx(metrics["head_std_pitch_deg"])
     assert targets.head_std_yaw_deg == pytest.approx(metrics["head_std_yaw_deg"])
+    assert targets.head_std_roll_deg == pytest.approx(metrics["head_std_roll_deg"])
     assert StyleTargets.from_dict(targets.to_dict()) == targets
 
 
@@ -144,9 +145,9 @@ def test_mutual_gaze_share_follows_the_target(share: float) -> None:
 
 
 def _head_and_gaze(frames: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """A head swaying (std about 3.5 deg pitch, 7 yaw) and a gaze that shifts every 20 frames."""
+    """A head swaying (std about 3.5 deg pitch, 7 yaw, 2 roll) and a gaze that shifts every 20 frames."""
     t = np.arange(frames) / FPS
-    head = np.column_stack([5.0 * np.sin(2 * np.pi * 0.13 * t), 10.0 * np.sin(2 * np.pi * 0.07 * t + 1.0)])
+    head = np.column_stack([5.0 * np.sin(2 * np.pi * 0.13 * t), 10.0 * np.sin(2 * np.pi * 0.07 * t + 1.0), 3.0 * np.sin(2 * np.pi * 0.09 * t + 2.0)])
     gaze = np.repeat(np.random.default_rng(0).normal(scale=8.0, size=(frames // 20 + 1, 2)), 20, axis=0)[:frames]
     return head, gaze
 
@@ -154,11 +155,11 @@ def _head_and_gaze(frames: int = 2000) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("scale", [0.5, 1.6])
 def test_head_std_follows_the_target_and_holds_while_the_gaze_does(scale: float) -> None:
     head, gaze = _head_and_gaze()
-    targets = _targets(pitch=scale * head[:, 0].std(), yaw=scale * head[:, 1].std())
+    targets = _targets(pitch=scale * head[:, 0].std(), yaw=scale * head[:, 1].std(), roll=scale * head[:, 2].std())
     steering = Steering(targets, FPS)
     shown = np.concatenate([steering.head(head[i : i + 10], gaze[i : i + 10]) for i in range(0, len(head), 10)])
     std = shown[200:].std(axis=0)  # after the running estimate has settled
-    np.testing.assert_allclose(std, [targets.head_std_pitch_deg, targets.head_std_yaw_deg], rtol=0.15)
+    np.testing.assert_allclose(std, [targets.head_std_pitch_deg, targets.head_std_yaw_deg, targets.head_std_roll_deg], rtol=0.15)
     # While the gaze holds still the head holds until its aim is DEADBAND_DEG away, then follows:
     # many still frames, and steps no larger than the dead band (plus a frame's move) between shifts.
     still_frames = np.ones(len(head) - 1, dtype=bool)
@@ -167,6 +168,15 @@ def test_head_std_follows_the_target_and_holds_while_the_gaze_does(scale: float)
     raw_step = np.linalg.norm(np.diff(head, axis=0), axis=1)[200:][still_frames[200:]]
     assert np.mean(step == 0.0) > 0.5 > np.mean(raw_step == 0.0)
     assert step.max() <= 2.5 * DEADBAND_DEG + scale * raw_step.max()
+
+
+def test_without_a_roll_target_roll_keeps_its_size_but_holds_with_the_head() -> None:
+    """Model files of format 3.1 stored no roll: the roll is not scaled, but it still holds while the gaze does."""
+    head, gaze = _head_and_gaze()
+    shown = Steering(_targets(roll=None), FPS).head(head, gaze)
+    assert shown[200:, 2].std() == pytest.approx(head[200:, 2].std(), rel=0.1)
+    assert np.mean(np.diff(shown[200:, 2]) == 0.0) > 0.5
+    assert np.all(np.abs(shown[:, 2] - head[:, 2]) <= 2.5 * DEADBAND_DEG)
 
 
 def test_head_steering_is_the_same_in_any_chunking() -> None:

@@ -38,7 +38,7 @@ def _style() -> np.ndarray:
 def test_chunked_equals_whole(tiny: LearnedModels, piece: int, steered: bool) -> None:
     from model_runtime.learned.steering import StyleTargets
 
-    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0) if steered else None
+    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0, head_std_roll_deg=2.0) if steered else None
     rows = _rows(253)
     whole = generate_frames(tiny.generator, rows, _style(), seed=7, targets=targets)
     stream = GeneratorStream(tiny.generator, _style(), seed=7, targets=targets)

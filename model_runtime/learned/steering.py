@@ -13,14 +13,15 @@ and nudges the draws towards them, as an animator would correct a take:
   landing codes on the listener are weighted by ``exp(m / MUTUAL_SCALE)``, and the onset
   probability by ``exp(-m / MUTUAL_SCALE)`` on the listener and ``exp(m / MUTUAL_SCALE)`` away from it
   (a look away ends sooner while the clip is short of mutual gaze);
-- head std (pitch, yaw): the generator's head is scaled about the listener's direction by a gain
+- head std (pitch, yaw, roll): the generator's head is scaled about the listener's direction by a gain
   per axis (target std / running std of the generator's head, times running std of that aim /
   running std of the head shown); each running std starts from ``HEAD_PRIOR_S`` seconds of the
   target, so the gain starts at 1 and settles as the clip goes on;
-- head bursts: while the gaze holds still the shown head holds too, until the aim has moved more
-  than ``DEADBAND_DEG`` from it; on the frames of a gaze shift it catches up at once. The
-  generator's head drifts steadily where the takes' heads hold still and then move in bursts, and
-  a steady drift breaks every eye-in-head fixation (the eyes counter-rotate it);
+- head bursts: while the gaze holds still the shown head (all three axes) holds too, until the aim
+  has moved more than ``DEADBAND_DEG`` from it; on the frames of a gaze shift it catches up at
+  once. The generator's head drifts steadily where the takes' heads hold still and then move in
+  bursts, and a steady drift breaks every eye-in-head fixation (the eyes counter-rotate it; a
+  rolling head turns them too, as they are aimed from their own centres);
 - where looks away go: the generator's distribution over the grid's codes away from the listener
   is multiplied by ``(d + LANDING_FLOOR) ** LANDING_POWER``, ``d`` a Gaussian density (spread
   ``LANDING_SPREAD_DEG``, peak 1) around the points where the reference's looks away landed,
@@ -86,6 +87,7 @@ class StyleTargets:
     mutual_gaze_share: float  # share of frames with the gaze within MUTUAL_RADIUS_DEG of the listener
     head_std_pitch_deg: float
     head_std_yaw_deg: float
+    head_std_roll_deg: float | None = None  # None (model files of format 3.1): roll keeps the generator's size
     away_landings: Landings = ()
 
     @classmethod
@@ -101,28 +103,35 @@ class StyleTargets:
             mutual_gaze_share=float(config.mutual(dirs).mean()),
             head_std_pitch_deg=float(std[0]),
             head_std_yaw_deg=float(std[1]),
+            head_std_roll_deg=float(std[2]),
             away_landings=away_landings(clip),
         )
-        return targets if all(math.isfinite(getattr(targets, name)) for name in _STATISTICS) else None
+        return targets if all(math.isfinite(getattr(targets, name)) for name in (*_STATISTICS, "head_std_roll_deg")) else None
 
     @classmethod
     def pooled(cls, targets: Sequence[StyleTargets]) -> StyleTargets:
         """One style's targets from several clips of it: the mean of each statistic, every landing (evenly thinned)."""
         landings = tuple(point for t in targets for point in t.away_landings)
-        return cls(**{name: float(np.mean([getattr(t, name) for t in targets])) for name in _STATISTICS}, away_landings=_thin(landings))
+        rolls = [t.head_std_roll_deg for t in targets if t.head_std_roll_deg is not None]
+        return cls(**{name: float(np.mean([getattr(t, name) for t in targets])) for name in _STATISTICS},
+                   head_std_roll_deg=float(np.mean(rolls)) if len(rolls) == len(targets) else None, away_landings=_thin(landings))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the statistics as numbers, the landings as [pitch, yaw] pairs."""
-        return {**{name: getattr(self, name) for name in _STATISTICS}, "away_landings": [list(p) for p in self.away_landings]}
+        return {**{name: getattr(self, name) for name in _STATISTICS}, "head_std_roll_deg": self.head_std_roll_deg,
+                "away_landings": [list(p) for p in self.away_landings]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StyleTargets:
-        """From :meth:`to_dict`'s form; without ``away_landings`` (model format 3.1) there are none."""
+        """From :meth:`to_dict`'s form; model format 3.1 stored neither roll nor landings."""
         landings = tuple((float(p), float(y)) for p, y in data.get("away_landings", ()))
-        return cls(**{name: float(data[name]) for name in _STATISTICS}, away_landings=_thin(landings))
+        roll = data.get("head_std_roll_deg")
+        return cls(**{name: float(data[name]) for name in _STATISTICS}, head_std_roll_deg=None if roll is None else float(roll),
+                   away_landings=_thin(landings))
 
 
-_STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name != "away_landings")
+# The statistics every StyleTargets has (roll and the landings may be missing).
+_STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name not in ("head_std_roll_deg", "away_landings"))
 
 
 def _thin(landings: Landings) -> Landings:
@@ -171,7 +180,10 @@ class HeadAxis:
     last_shown: float = 0.0
 
     def aim_for(self, raw: float) -> float:
-        """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)."""
+        """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)
+        (the value itself when there is no target, a NaN ``target_std``)."""
+        if math.isnan(self.target_std):
+            return raw
         n, prior, pooled = max(self.n, 1), self.prior_n * self.target_std**2, self.prior_n + self.n
         raw_std = math.sqrt((prior + max(self.raw_s2 - self.raw_s1 * self.raw_s1 / n, 0.0)) / pooled) + 1e-3
         aim_std = math.sqrt((prior + max(self.aim_s2 - self.aim_s1 * self.aim_s1 / n, 0.0)) / pooled) + 1e-3
@@ -199,7 +211,7 @@ class Steering:
     shifts: int = 0  # saccades as the evaluation detects them on the rendered gaze
     mutual_frames: int = 0
     was_moving: bool = False
-    axes: tuple[HeadAxis, HeadAxis] | None = None  # pitch, yaw; made on the first frame
+    axes: tuple[HeadAxis, HeadAxis, HeadAxis] | None = None  # pitch, yaw, roll; made on the first frame
     last_gaze: tuple[float, float] = (0.0, 0.0)  # where the gaze rests when a take starts
     landing: NDArray[np.float64] | None = None  # (K,) :func:`landing_weights` for the model's grid
 
@@ -236,14 +248,37 @@ class Steering:
         self.shifts += moving and not self.was_moving
         self.was_moving = moving
 
-    def head(self, head_pitch_yaw: NDArray[np.floating], gaze: NDArray[np.floating]) -> NDArray[np.float64]:
-        """(n, 2) steered head pitch, yaw (degrees) for the generator's next ``head_pitch_yaw`` (n, 2)
+    def head(self, head: NDArray[np.floating], gaze: NDArray[np.floating]) -> NDArray[np.float64]:
+        """(n, 3) steered head pitch, yaw, roll (degrees) for the generator's next ``head`` (n, 3)
         and rendered world ``gaze`` (n, 2) frames; advances the account frame by frame (see the
         module doc: the gain towards the target head std, and the dead band while the gaze holds)."""
-        raw = np.asarray(head_pitch_yaw, dtype=np.float64).tolist()
-        out = np.empty((len(raw), 2))
+        raw = np.asarray(head, dtype=np.float64).tolist()
+        out = np.empty((len(raw), 3))
         if not raw:
             return out
+        prior = HEAD_PRIOR_S * self.fps
+        if self.axes is None:
+            roll = self.targets.head_std_roll_deg
+            self.axes = (HeadAxis(self.targets.head_std_pitch_deg, prior), HeadAxis(self.targets.head_std_yaw_deg, prior),
+                         HeadAxis(math.nan if roll is None else roll, prior))
+            for axis, value in zip(self.axes, raw[0], strict=True):
+                axis.last_shown = value
+        pitch, yaw, roll_axis = self.axes
+        step = self.min_shift_deg
+        (gp, gy) = self.last_gaze
+        for i, ((hp, hy, hr), (np_, ny)) in enumerate(zip(raw, np.asarray(gaze, dtype=np.float64).tolist(), strict=True)):
+            moving = math.hypot(np_ - gp, ny - gy) > step
+            gp, gy = np_, ny
+            ap, ay, ar = pitch.aim_for(hp), yaw.aim_for(hy), roll_axis.aim_for(hr)
+            sp, sy, sr = pitch.last_shown, yaw.last_shown, roll_axis.last_shown
+            if moving or math.sqrt((ap - sp) ** 2 + (ay - sy) ** 2 + (ar - sr) ** 2) > DEADBAND_DEG:
+                sp, sy, sr = ap, ay, ar
+            pitch.add(hp, ap, sp)
+            yaw.add(hy, ay, sy)
+            roll_axis.add(hr, ar, sr)
+            out[i] = sp, sy, sr
+        self.last_gaze = (gp, gy)
+        return out
         prior = HEAD_PRIOR_S * self.fps
         if self.axes is None:
             self.axes = (HeadAxis(self.targets.head_std_pitch_deg, prior), HeadAxis(self.targets.head_std_yaw_deg, prior))

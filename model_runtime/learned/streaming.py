@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from model_runtime.conventions import HEAD
 from model_runtime.errors import GazeError
-from model_runtime.learned.gaze_events import GENERATOR_MOTION, HEAD_PITCH_YAW, GazeState, render_events, to_angles
+from model_runtime.learned.gaze_events import GENERATOR_MOTION, GazeState, render_events, to_angles
 from model_runtime.learned.models import LoadedModel
 from model_runtime.learned.steering import Steering, StyleTargets, landing_weights
 
@@ -72,7 +73,7 @@ class GeneratorStream:
             return to_angles(self._prev[0])
         # The generator gets its own head back; only the output is scaled (steering's head gain).
         shown = self._prev[0].astype(np.float64)
-        shown[:, HEAD_PITCH_YAW] = steering.head(shown[:, HEAD_PITCH_YAW], gaze[0])
+        shown[:, HEAD] = steering.head(shown[:, HEAD], gaze[0])
         return to_angles(shown)
 
     def push(self, rows: NDArray[np.floating]) -> NDArray[np.float32]:

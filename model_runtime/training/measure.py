@@ -33,7 +33,7 @@ from model_runtime.learned.models import LearnedModels
 from model_runtime.learned.style import encode_motion, style_from_take
 from model_runtime.training.corpus import Take
 
-TRANSFER_STATISTICS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "blink_rate_per_min")
+TRANSFER_STATISTICS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min")
 # Means over the test pairs of the generated motion's metrics, and of the true (target) takes' own.
 AGGREGATES = ("fixation_ratio", "comp_score", "sim_score", "mae_head_deg", "mae_eye_deg", "l1div", "blink_rate_per_min", "bas", "saccade_rate_hz")
 TRUTH_AGGREGATES = ("fixation_ratio", "comp_score", "l1div", "blink_rate_per_min", "saccade_rate_hz")

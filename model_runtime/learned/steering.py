@@ -279,23 +279,3 @@ class Steering:
             out[i] = sp, sy, sr
         self.last_gaze = (gp, gy)
         return out
-        prior = HEAD_PRIOR_S * self.fps
-        if self.axes is None:
-            self.axes = (HeadAxis(self.targets.head_std_pitch_deg, prior), HeadAxis(self.targets.head_std_yaw_deg, prior))
-            for axis, value in zip(self.axes, raw[0], strict=True):
-                axis.last_shown = value
-        pitch, yaw = self.axes
-        step = self.min_shift_deg
-        (gp, gy) = self.last_gaze
-        for i, ((hp, hy), (np_, ny)) in enumerate(zip(raw, np.asarray(gaze, dtype=np.float64).tolist(), strict=True)):
-            moving = math.hypot(np_ - gp, ny - gy) > step
-            gp, gy = np_, ny
-            ap, ay = pitch.aim_for(hp), yaw.aim_for(hy)
-            sp, sy = pitch.last_shown, yaw.last_shown
-            if moving or math.hypot(ap - sp, ay - sy) > DEADBAND_DEG:
-                sp, sy = ap, ay
-            pitch.add(hp, ap, sp)
-            yaw.add(hy, ay, sy)
-            out[i] = sp, sy
-        self.last_gaze = (gp, gy)
-        return out

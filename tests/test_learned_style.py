@@ -48,6 +48,28 @@ def test_too_short_take_is_an_error(models: LearnedModels) -> None:
         style_from_take(models.style_encoder, random_clip(seconds=0.5), "tiny.csv")
 
 
+def test_blinks_of_a_take_too_short_for_its_gaze_style() -> None:
+    """Under 10 s a take gives no performer style, but from 5 s its own blinks; shorter, or with
+    lids that never move, the default preset's blinks, and the note says which."""
+    from model_runtime.learned.engine import blink_parameters
+    from model_runtime.performer.presets import DEFAULT_PRESET, load_preset
+
+    fps = 25.0
+    data = np.zeros((int(8 * fps), 9))
+    for start in (0.5, 2.5, 4.0, 6.0, 7.0):  # 5 blinks in 8 s: 37.5 a minute, 0.2 s each
+        data[int(start * fps) : int(start * fps) + 5, 7:9] = 1.0
+    blinks = blink_parameters(MotionClip(fps=fps, data=data))
+    assert blinks.measured and "blinks measured on the take alone" in blinks.note
+    assert blinks.style.blink_rate_per_min == pytest.approx(37.5)
+    default = load_preset(DEFAULT_PRESET)
+    for clip in (MotionClip(fps=fps, data=data[: int(4 * fps)]), MotionClip(fps=fps, data=np.zeros_like(data))):
+        fallback = blink_parameters(clip)
+        assert not fallback.measured and f"follow the {DEFAULT_PRESET} preset" in fallback.note
+        assert fallback.style.blink_rate_per_min == default.blink_rate_per_min
+    full = blink_parameters(ROOT / "assets" / "takes" / "reference_livelink.csv")
+    assert full.measured and full.note == ""
+
+
 def test_different_styles_are_told_apart(models: LearnedModels) -> None:
     """A still performer and a restless one end up far apart; two windows of one take close."""
     still = MotionClip(fps=25.0, data=np.zeros((200, 9)) + np.array([0, 0, 0, 1, 0, 1, 0, 0, 0.0]) * 0.2)

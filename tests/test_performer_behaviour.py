@@ -164,6 +164,21 @@ def test_blinks_follow_large_gaze_shifts(features: SpeechFeatures) -> None:
     assert m["blinks_with_large_shift_share"] >= 0.8
 
 
+def test_exact_count_keeps_the_rate_whatever_the_gaze_shifts(features: SpeechFeatures) -> None:
+    """Many 40-degree gaze shifts: each pulls a blink onto itself, and without ``exact_count`` the
+    ones that find no blink free get one on top of the rate; with it the count is the rate's."""
+    style = load_preset("neutral")
+    duration = features.n_frames / 30.0
+    shifts = np.column_stack([np.arange(0.5, duration, 1.0), np.full(int(np.ceil(duration - 0.5)), 40.0)])
+    counts = {}
+    for exact in (False, True):
+        closure = sample_blinks(features, 30.0, style, np.random.default_rng(3), gaze_shifts=shifts, exact_count=exact)
+        counts[exact] = int(np.sum(np.diff((closure[:, 0] > 0.05).astype(int)) == 1))
+    expected = style.blink_rate_per_min * duration / 60.0
+    assert counts[True] == pytest.approx(expected, abs=1.5)
+    assert counts[False] > expected + 5
+
+
 def test_head_follows_large_shifts_only() -> None:
     feats = speech_features(seed=5)
     m = evaluate(generate(feats, 30.0, style=PerformerStyle(aversion_amplitude_deg=30.0, head_mover=0.8), seed=0), feats)

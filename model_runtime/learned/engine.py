@@ -16,7 +16,7 @@ onto the generated large gaze shifts and the speech pauses.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,19 +126,42 @@ def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDA
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
-def blink_parameters(style: StyleInput) -> tuple[PerformerStyle, str]:
-    """The performer style whose blink rate, length and partial share the blinks follow, and a note
-    when a fallback was used: a reference take too short for the performer's style estimate falls
-    back to the default preset's blinks (its gaze and head style still come from the take)."""
+def _is_take(style: StyleInput) -> bool:
+    return isinstance(style, MotionClip) or (isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class BlinkSource:
+    """The performer style whose blink rate, length and partial share the blinks follow;
+    ``measured`` when the rate is a take's own (its gaze-evoked blinks already counted), and a
+    ``note`` when a fallback was used."""
+
+    style: PerformerStyle
+    measured: bool
+    note: str = ""
+
+
+def blink_parameters(style: StyleInput) -> BlinkSource:
+    """Blinks from any style input. A reference take too short for the performer's style estimate
+    (under 10 s) keeps its own blinks when it is at least 5 s long and its lids move, on the default
+    preset's style otherwise; either way its gaze and head style still come from the take."""
     from model_runtime.generate import resolve_style
+    from model_runtime.performer.estimate import with_blinks_of
     from model_runtime.performer.presets import DEFAULT_PRESET
+    from model_runtime.takes import load_take
 
     try:
-        return resolve_style(style), ""
+        return BlinkSource(resolve_style(style), measured=_is_take(style))
     except GazeError as exc:
-        if not (isinstance(style, MotionClip) or (isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES)):
+        if not _is_take(style):
             raise
-        return resolve_style(DEFAULT_PRESET), f"blinks follow the {DEFAULT_PRESET} preset: {exc}"
+        default = resolve_style(DEFAULT_PRESET)
+        take = style if isinstance(style, MotionClip) else load_take(Path(str(style)))
+        source = "reference take" if isinstance(style, MotionClip) else str(style)
+        try:
+            return BlinkSource(with_blinks_of(take, default, source), measured=True, note=f"blinks measured on the take alone: {exc}")
+        except GazeError as short:
+            return BlinkSource(default, measured=False, note=f"blinks follow the {DEFAULT_PRESET} preset: {exc}; {short}")
 
 
 def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
@@ -161,21 +184,22 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
                              targets=targets).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
-    blink_style, blink_note = blink_parameters(style)
+    blink = blink_parameters(style)
     from model_runtime.performer.blinks import sample_blinks
 
     # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.
+    # A take's rate is measured, its gaze-evoked blinks included, so none come on top of it.
     blink_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0xB1]))
-    blinks = sample_blinks(features, config.fps, blink_style, blink_rng, gaze_shifts=gaze_shifts(head, left, right, config.fps),
-                           rate_per_min=controls.blink_rate_per_min)
+    blinks = sample_blinks(features, config.fps, blink.style, blink_rng, gaze_shifts=gaze_shifts(head, left, right, config.fps),
+                           rate_per_min=controls.blink_rate_per_min, exact_count=blink.measured)
     report(1.0)
     data = np.column_stack([head, left, right, blinks]) if features.n_frames else np.zeros((0, len(CHANNELS)))
     meta = {"made_by": "learned", "engine": "learned", "seed": str(seed), "style": vector.source,
             "model_version": config.trained.get("version", ""), "steered": "yes" if targets is not None else "no"}
     if vector.note:
         meta["style_note"] = vector.note
-    if blink_note:
-        meta["blink_note"] = blink_note
+    if blink.note:
+        meta["blink_note"] = blink.note
     return MotionClip(fps=config.fps, data=np.nan_to_num(data), meta=meta)
 
 

@@ -56,13 +56,17 @@ def sample_blinks(
     *,
     gaze_shifts: NDArray[np.float64] | None = None,
     rate_per_min: float | None = None,
+    exact_count: bool = False,
 ) -> NDArray[np.float64]:
     """Blink closure (frames, 2) for the left and right lid, 0 open to 1 closed.
 
     ``features`` gives the frame count and the speech pauses blinks gravitate to;
     ``gaze_shifts`` (k, 2) holds (time in s, amplitude in deg) of gaze shifts, large ones pull a
     blink onto themselves; ``rate_per_min`` overrides the style's rate. The number of blinks is the
-    rate times the duration (rounded at random), so every minute shows the style's rate.
+    rate times the duration (rounded at random), so every minute shows the style's rate, plus a
+    blink of its own for each very large gaze shift that found none free to move onto it (the
+    style's rate is the blinks tied to nothing else). With ``exact_count`` those are not added:
+    the rate is a take's measured one, which already holds its gaze-evoked blinks.
     """
     n = features.n_frames
     duration = n / fps
@@ -79,7 +83,7 @@ def sample_blinks(
     intervals = rng.lognormal(0.0, _INTERVAL_LOG_SD, size=count + 1)
     free = duration - (count + 1) * min_gap
     times = np.cumsum(min_gap + intervals * free / intervals.sum())[:count]
-    times = _pull_to_events(times, features, fps, gaze_shifts=gaze_shifts, min_gap=min_gap, rng=rng)
+    times = _pull_to_events(times, features, fps, gaze_shifts=gaze_shifts, min_gap=min_gap, rng=rng, exact_count=exact_count)
     count = len(times)
 
     lengths = mean_length * gamma_quantile(spread(count), 8.0)[rng.permutation(count)]
@@ -109,11 +113,13 @@ def _pull_to_events(
     gaze_shifts: NDArray[np.float64] | None,
     min_gap: float,
     rng: np.random.Generator,
+    exact_count: bool,
 ) -> NDArray[np.float64]:
     """Move blinks onto large gaze shifts and into speech pauses.
 
-    The number of blinks is kept: a gaze shift over :data:`_SHIFT_BLINK_FULL_DEG` with no blink
-    free to move onto it gets a blink of its own in place of one that is tied to nothing.
+    A gaze shift over :data:`_SHIFT_BLINK_FULL_DEG` with no blink free to move onto it gets a blink
+    of its own in place of one that is tied to nothing; when every blink is tied, on top of them
+    (not with ``exact_count``).
     """
     times = times.copy()
     anchored = np.zeros(len(times), dtype=bool)
@@ -148,6 +154,8 @@ def _pull_to_events(
             if amplitude >= _SHIFT_BLINK_FULL_DEG and target >= 0 and np.min(np.abs(times - target), initial=np.inf) >= min_gap:
                 # It takes the place of a blink not tied to anything, so the rate holds.
                 loose = np.flatnonzero(~anchored)
+                if exact_count and not loose.size:
+                    continue
                 if loose.size:
                     drop = int(rng.choice(loose))
                     times, anchored = np.delete(times, drop), np.delete(anchored, drop)

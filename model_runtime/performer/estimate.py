@@ -25,6 +25,8 @@ from model_runtime.performer.style import PerformerStyle
 
 # Shortest take a style can be read from (s): below it there are too few looks away and blinks.
 MIN_DURATION_S: Final[float] = 10.0
+# Shortest take whose blinks alone are measured (s): a blink or two at the human 10-30 a minute.
+MIN_BLINK_SECONDS: Final[float] = 5.0
 # World gaze moving more than this per frame (deg) is a saccade; between saccades it is still
 # (in generated clips; see the noise-adaptive threshold in estimate_style).
 _SACCADE_STEP_DEG: Final[float] = 0.03
@@ -146,6 +148,18 @@ def _head_mover(head: NDArray[np.float64], basis: NDArray[np.float64], runs: lis
     if energy < 1.0:
         return None
     return float(np.sum(moved * predicted) / energy)
+
+
+def with_blinks_of(clip: MotionClip, style: PerformerStyle, source: str = "reference take") -> PerformerStyle:
+    """``style`` with the blink rate, length and partial share of ``clip``: for a take too short
+    for :func:`estimate_style` (its looks away are too few) but at least :data:`MIN_BLINK_SECONDS`
+    long. Raises GazeError naming ``source`` when it is shorter or its lids do not move."""
+    if clip.duration < MIN_BLINK_SECONDS:
+        raise GazeError(f"{source}: is {clip.duration:.1f} s long; measuring its blinks needs at least {MIN_BLINK_SECONDS:g} s")
+    if clip.n_frames == 0 or float(np.max(np.ptp(clip.blinks, axis=0))) < 0.1:
+        raise GazeError(f"{source}: its eyelid channels do not move, so it holds no blinks to measure")
+    values = {**style.to_dict(), **_blink_style(clip)}
+    return PerformerStyle.from_dict(values, source=source).clamped()
 
 
 def _blink_style(clip: MotionClip) -> dict[str, float]:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 import numpy as np
@@ -162,14 +162,16 @@ def landing_weights(landings: Landings, grid: GazeGrid) -> NDArray[np.float64] |
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class HeadAxis:
-    """Steering of one head axis (pitch or yaw), in degrees: running sums of the generator's head
-    (raw), the aim (raw times the gain) and the head shown, pooled with ``prior_n`` frames of the
-    target std; plain floats, since it runs per frame."""
+    """Steering of one head axis (pitch, yaw or roll), in degrees: running sums of the generator's
+    head (raw), the aim (raw times the gain) and the head shown, pooled with ``prior_n`` frames of
+    the target std; plain floats and slots, since it runs per frame."""
 
     target_std: float
     prior_n: float
+    prior: float = field(init=False)  # prior_n x target std squared: the pooled frames' sum of squares
+    has_target: bool = field(init=False)  # False for a NaN target_std
     n: int = 0
     raw_s1: float = 0.0
     raw_s2: float = 0.0
@@ -179,16 +181,27 @@ class HeadAxis:
     shown_s2: float = 0.0
     last_shown: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.prior = self.prior_n * self.target_std**2
+        self.has_target = not math.isnan(self.target_std)
+
     def aim_for(self, raw: float) -> float:
         """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)
         (the value itself when there is no target, a NaN ``target_std``)."""
-        if math.isnan(self.target_std):
+        if not self.has_target:
             return raw
-        n, prior, pooled = max(self.n, 1), self.prior_n * self.target_std**2, self.prior_n + self.n
-        raw_std = math.sqrt((prior + max(self.raw_s2 - self.raw_s1 * self.raw_s1 / n, 0.0)) / pooled) + 1e-3
-        aim_std = math.sqrt((prior + max(self.aim_s2 - self.aim_s1 * self.aim_s1 / n, 0.0)) / pooled) + 1e-3
-        shown_std = math.sqrt((prior + max(self.shown_s2 - self.shown_s1 * self.shown_s1 / n, 0.0)) / pooled) + 1e-3
-        return min(HEAD_GAIN[1], max(HEAD_GAIN[0], self.target_std / raw_std * aim_std / shown_std)) * raw
+        prior = self.prior
+        n = self.n or 1
+        pooled = self.prior_n + self.n
+        raw_var = self.raw_s2 - self.raw_s1 * self.raw_s1 / n
+        aim_var = self.aim_s2 - self.aim_s1 * self.aim_s1 / n
+        shown_var = self.shown_s2 - self.shown_s1 * self.shown_s1 / n
+        raw_std = math.sqrt((prior + (raw_var if raw_var > 0.0 else 0.0)) / pooled) + 1e-3
+        aim_std = math.sqrt((prior + (aim_var if aim_var > 0.0 else 0.0)) / pooled) + 1e-3
+        shown_std = math.sqrt((prior + (shown_var if shown_var > 0.0 else 0.0)) / pooled) + 1e-3
+        gain = self.target_std / raw_std * aim_std / shown_std
+        low, high = HEAD_GAIN
+        return (low if gain < low else high if gain > high else gain) * raw
 
     def add(self, raw: float, aim: float, shown: float) -> None:
         self.n += 1

@@ -50,11 +50,12 @@ def main() -> None:
     models = load_models(args.models)
     fps = models.config.fps
     pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
-    clips = [[generate_learned(b.features, a.clip(fps), seed=s, controls=Controls(match_statistics=not args.off), models=models) for s in range(args.seeds)]
-             for a, b in pairs]
+    references, targets = [a.clip(fps) for a, _ in pairs], [b.clip(fps) for _, b in pairs]
+    clips = [[generate_learned(b.features, ref, seed=s, controls=Controls(match_statistics=not args.off), models=models) for s in range(args.seeds)]
+             for (_, b), ref in zip(pairs, references, strict=True)]
     generated = np.array([[[_float(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])
-    reference = np.array([[_float(evaluate(a.clip(fps), a.features), k) for k in KEYS] for a, _ in pairs])
-    target = np.array([[_float(evaluate(b.clip(fps), b.features), k) for k in KEYS] for _, b in pairs])
+    reference = np.array([[_float(evaluate(ref, a.features), k) for k in KEYS] for (a, _), ref in zip(pairs, references, strict=True)])
+    target = np.array([[_float(evaluate(tgt, b.features), k) for k in KEYS] for (_, b), tgt in zip(pairs, targets, strict=True)])
     print(f"validation: {len(pairs)} performers with two takes, {args.seeds} seeds, steering {'off' if args.off else 'on'}"
           f"{' ' + ' '.join(args.set) if args.set else ''}")
     print("r(generated, reference) over all pairs and over the first 20 (mean of the seeds' r); spread across seeds within a pair; means")
@@ -68,12 +69,12 @@ def main() -> None:
     print(f"  fixation ratio {fix:.3f} (takes {true_fix:.3f}), compensation {comp:.3f} (takes {true_comp:.3f}), "
           f"similarity {similarity_score(fix, comp, true_fix, true_comp):.3f}")
     generated_away = np.array([[away_direction(c) for c in row] for row in clips])
-    reference_away = np.array([away_direction(a.clip(fps)) for a, _ in pairs])
-    target_away = np.array([away_direction(b.clip(fps)) for _, b in pairs])
+    reference_away = np.array([away_direction(ref) for ref in references])
+    target_away = np.array([away_direction(tgt) for tgt in targets])
     for i, axis in enumerate(("pitch", "yaw")):
         r = np.mean([_correlation(list(generated_away[:, s, i]), list(reference_away[:, i])) for s in range(args.seeds)])
         print(f"  where looks away go, mean {axis}: r {r:.3f} (the target takes' own r {_correlation(list(target_away[:, i]), list(reference_away[:, i])):.3f})")
-    gallery = np.stack([style_from_take(models.style_encoder, a.clip(fps)).vector for a, _ in pairs[:20]])
+    gallery = np.stack([style_from_take(models.style_encoder, ref).vector for ref in references[:20]])
     for s in range(args.seeds):
         queries = np.stack([style_from_take(models.style_encoder, row[s]).vector for row in clips[:20]])
         print(f"  retrieval from generated motion among the first 20, seed {s}: {_top1(queries, gallery):.2f}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
@@ -67,13 +67,12 @@ class Controls:
         problems = []
         if not isinstance(self.match_statistics, bool):
             problems.append(f"match_statistics = {self.match_statistics!r}, expected True or False")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if (value is None and f.name == "blink_rate_per_min") or f.name == "match_statistics":
+        for name, (low, high) in ranges.items():
+            value = getattr(self, name)
+            if value is None and name == "blink_rate_per_min":
                 continue
-            low, high = ranges[f.name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
-                problems.append(f"{f.name} = {value!r}, expected a number in {low:g}..{high:g}")
+                problems.append(f"{name} = {value!r}, expected a number in {low:g}..{high:g}")
         if problems:
             raise GazeError("generation controls: " + "; ".join(problems))
         return self

@@ -68,25 +68,38 @@ def style_from_performer(models: LearnedModels, performer: PerformerStyle, featu
                        targets=StyleTargets.of_clip(rendered))
 
 
-def resolve_style_vector(models: LearnedModels, style: StyleInput, features: SpeechFeatures) -> StyleVector:
-    """The style vector for any style input :func:`model_runtime.generate.generate` accepts."""
+ReferenceTake = tuple[MotionClip, str]  # a take given as the style, and the name its messages and meta use
+
+
+def reference_take(style: StyleInput) -> ReferenceTake | None:
+    """The take ``style`` names or is (a file is read here, once per generation), else None."""
+    if isinstance(style, MotionClip):
+        return style, "reference take"
+    if isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES:
+        from model_runtime.takes import load_take
+
+        return load_take(style), str(style)
+    return None
+
+
+def resolve_style_vector(models: LearnedModels, style: StyleInput, features: SpeechFeatures, take: ReferenceTake | None = None) -> StyleVector:
+    """The style vector for any style input :func:`model_runtime.generate.generate` accepts;
+    ``take``: :func:`reference_take` of it when the caller has already read it."""
     from model_runtime.generate import resolve_style
     from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES
     from model_runtime.performer.style import PerformerStyle
-    from model_runtime.takes import load_take
 
     encoder = models.style_encoder
+    take = take if take is not None else reference_take(style)
+    if take is not None:
+        return style_from_take(encoder, take[0], source=take[1])
     name = DEFAULT_PRESET if style is None else style if isinstance(style, str) and style in PRESET_NAMES else None
     if name is not None:
         if name in encoder.config.presets:
             return style_from_preset(encoder, name)
         return style_from_performer(models, resolve_style(name), features, f"preset {name}")
-    if isinstance(style, MotionClip):
-        return style_from_take(encoder, style)
     if isinstance(style, PerformerStyle):
         return style_from_performer(models, style.clamped(), features, "performer style")
-    if isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES:
-        return style_from_take(encoder, load_take(style), source=str(style))
     if isinstance(style, (str, Path)):
         return style_from_performer(models, resolve_style(style), features, str(style))
     return default_style(encoder)
@@ -126,10 +139,6 @@ def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDA
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
-def _is_take(style: StyleInput) -> bool:
-    return isinstance(style, MotionClip) or (isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES)
-
-
 @dataclass(frozen=True)
 class BlinkSource:
     """The performer style whose blink rate, length and partial share the blinks follow;
@@ -141,25 +150,25 @@ class BlinkSource:
     note: str = ""
 
 
-def blink_parameters(style: StyleInput) -> BlinkSource:
-    """Blinks from any style input. A reference take too short for the performer's style estimate
-    (under 10 s) keeps its own blinks when it is at least 5 s long and its lids move, on the default
-    preset's style otherwise; either way its gaze and head style still come from the take."""
+def blink_parameters(style: StyleInput, take: ReferenceTake | None = None) -> BlinkSource:
+    """Blinks from any style input (``take`` as for :func:`resolve_style_vector`). A reference take
+    too short for the performer's style estimate (under 10 s) keeps its own blinks when it is at
+    least 5 s long and its lids move, on the default preset's style otherwise; either way its gaze
+    and head style still come from the take."""
     from model_runtime.generate import resolve_style
-    from model_runtime.performer.estimate import with_blinks_of
+    from model_runtime.performer.estimate import estimate_style, with_blinks_of
     from model_runtime.performer.presets import DEFAULT_PRESET
-    from model_runtime.takes import load_take
 
+    take = take if take is not None else reference_take(style)
+    if take is None:
+        return BlinkSource(resolve_style(style), measured=False)
+    clip, source = take
     try:
-        return BlinkSource(resolve_style(style), measured=_is_take(style))
+        return BlinkSource(estimate_style(clip, source=source), measured=True)
     except GazeError as exc:
-        if not _is_take(style):
-            raise
         default = resolve_style(DEFAULT_PRESET)
-        take = style if isinstance(style, MotionClip) else load_take(Path(str(style)))
-        source = "reference take" if isinstance(style, MotionClip) else str(style)
         try:
-            return BlinkSource(with_blinks_of(take, default, source), measured=True, note=f"blinks measured on the take alone: {exc}")
+            return BlinkSource(with_blinks_of(clip, default, source), measured=True, note=f"blinks measured on the take alone: {exc}")
         except GazeError as short:
             return BlinkSource(default, measured=False, note=f"blinks follow the {DEFAULT_PRESET} preset: {exc}; {short}")
 
@@ -177,14 +186,15 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     config = models.config
     if abs(features.fps - config.fps) > 1e-6:
         raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
-    vector = resolve_style_vector(models, style, features)
+    take = reference_take(style)  # read once, for the style vector and the blinks
+    vector = resolve_style_vector(models, style, features, take)
     report(0.2)
     targets = vector.targets if controls.match_statistics else None
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
                              targets=targets).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
-    blink = blink_parameters(style)
+    blink = blink_parameters(style, take)
     from model_runtime.performer.blinks import sample_blinks
 
     # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.

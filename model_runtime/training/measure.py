@@ -140,15 +140,16 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
 
     # Style encoder retrieval from single windows of the target take against each reference take.
     window = config.style_window
-    references = [ref.clip(fps) for ref, _ in every]  # built once: the gallery, generation and diversity all read them
+    # Built once: the gallery, generation, the metrics and diversity all read them.
+    references = [ref.clip(fps) for ref, _ in every]
+    targets = [tgt.clip(fps) for _, tgt in every]
     gallery = np.stack([style_from_take(models.style_encoder, reference).vector for reference in references[: len(pairs)]])
     queries = encode_motion(models.style_encoder, np.stack([tgt.motion[:window] for _, tgt in pairs]))
     results["retrieval_top1_single_window"] = _top1(queries, gallery)
 
     generated: list[MotionClip] = []
     per_pair: dict[str, list[float]] = defaultdict(list)
-    for (ref, tgt), reference in zip(every, references, strict=True):
-        target = tgt.clip(fps)
+    for (ref, tgt), reference, target in zip(every, references, targets, strict=True):
         clip = generate_learned(tgt.features, reference, seed=0, controls=Controls(), models=models)
         generated.append(clip)
         metrics = evaluate(clip, tgt.features, reference=target, style_encoder=models.style_encoder)
@@ -184,7 +185,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         results["between_takes_r_" + key] = _correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     # Where looks away go (not a bar of the issue; steering copies it from the reference's landings).
     directions = {name: np.array([away_direction(c) for c in clips]) for name, clips in
-                  (("gen", generated[: len(pairs)]), ("ref", references[: len(pairs)]), ("truth", [tgt.clip(fps) for _, tgt in pairs]))}
+                  (("gen", generated[: len(pairs)]), ("ref", references[: len(pairs)]), ("truth", targets[: len(pairs)]))}
     for i, axis in enumerate(("pitch", "yaw")):
         results[f"style_transfer_r_away_{axis}_deg"] = _correlation(list(directions["gen"][:, i]), list(directions["ref"][:, i]))
         results[f"between_takes_r_away_{axis}_deg"] = _correlation(list(directions["truth"][:, i]), list(directions["ref"][:, i]))

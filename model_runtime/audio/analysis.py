@@ -37,6 +37,10 @@ OCTAVE_COST = 0.01
 # flux of faint noise (below about -70 dB full scale) does not read as onsets.
 LOGMEL_FLOOR = 1e-10
 ONSET_FLOOR = 1e-7
+# Frames analysed at a time. Larger batches' spectra (MBs each) are handed back to the system when
+# freed and page-faulted in again by the next batch: twice the time on a virtual machine, and the
+# faults serialise threads. 256 frames keep them small and reused (measured, benchmarks/bench_audio.py).
+BATCH_FRAMES = 256
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,14 @@ def _window_autocorrelation() -> NDArray[np.float64]:
 
 def analyse_frames(frames: NDArray[np.floating], n_mels: int) -> tuple[FrameAnalysis, NDArray[np.float64]]:
     """Analyse (k, WINDOW) frames. Returns the analysis and the (k, n_mels) onset log-power."""
+    if len(frames) <= BATCH_FRAMES:
+        return _analyse_batch(frames, n_mels)
+    parts = [_analyse_batch(frames[start : start + BATCH_FRAMES], n_mels) for start in range(0, len(frames), BATCH_FRAMES)]
+    analysis = FrameAnalysis(*(np.concatenate([getattr(part, name) for part, _ in parts]) for name in ("logmel", "rms", "peak", "f0_hz", "strength")))
+    return analysis, np.concatenate([onset for _, onset in parts])
+
+
+def _analyse_batch(frames: NDArray[np.floating], n_mels: int) -> tuple[FrameAnalysis, NDArray[np.float64]]:
     if len(frames) == 0:
         empty, mel = np.zeros(0), np.zeros((0, n_mels))
         return FrameAnalysis(logmel=mel, rms=empty, peak=empty, f0_hz=empty, strength=empty), mel

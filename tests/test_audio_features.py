@@ -20,7 +20,7 @@ from model_runtime.audio import (
     segment_speech,
     signal_from_array,
 )
-from model_runtime.audio.analysis import ANALYSIS_RATE
+from model_runtime.audio.analysis import ANALYSIS_RATE, BATCH_FRAMES, HOP, WINDOW, analyse_frames
 from model_runtime.audio.streaming import concatenate_features
 from model_runtime.errors import AudioError
 
@@ -109,6 +109,20 @@ def assert_same(a: SpeechFeatures, b: SpeechFeatures) -> None:
     np.testing.assert_allclose(a.logmel, b.logmel, rtol=0, atol=1e-9)
     np.testing.assert_allclose(a.onset, b.onset, rtol=0, atol=1e-9)
     assert a.utterances == b.utterances
+
+
+def test_analysis_does_not_depend_on_how_frames_are_batched():
+    samples = synthetic_voice(2.0 * (BATCH_FRAMES + 50) / ANALYSIS_RATE, seed=5)
+    frames = np.lib.stride_tricks.sliding_window_view(samples, WINDOW)[::HOP]
+    assert len(frames) > 2 * BATCH_FRAMES  # the whole call is split into batches internally
+    whole, whole_onset = analyse_frames(frames, 40)
+    pieces = [analyse_frames(frames[a:b], 40) for a, b in ((0, 7), (7, BATCH_FRAMES + 3), (BATCH_FRAMES + 3, len(frames)))]
+    for name in ("rms", "peak", "f0_hz", "strength"):
+        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p, _ in pieces]), getattr(whole, name), err_msg=name)
+    # The mel filterbank is a matrix product whose BLAS summation order can depend on the batch size.
+    np.testing.assert_allclose(np.concatenate([p.logmel for p, _ in pieces]), whole.logmel, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.concatenate([o for _, o in pieces]), whole_onset, rtol=0, atol=1e-9)
+    assert np.ptp(whole.f0_hz) > 0 and whole.logmel.shape == (len(frames), 40)
 
 
 @pytest.mark.parametrize("fps", [29.97, 60])

@@ -10,7 +10,7 @@ samples, so batches of any size give the same numbers (that is what makes stream
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
@@ -102,7 +102,7 @@ def analyse_frames(frames: NDArray[np.floating], n_mels: int) -> tuple[FrameAnal
     if len(frames) <= BATCH_FRAMES:
         return _analyse_batch(frames, n_mels)
     parts = [_analyse_batch(frames[start : start + BATCH_FRAMES], n_mels) for start in range(0, len(frames), BATCH_FRAMES)]
-    analysis = FrameAnalysis(*(np.concatenate([getattr(part, name) for part, _ in parts]) for name in ("logmel", "rms", "peak", "f0_hz", "strength")))
+    analysis = FrameAnalysis(**{f.name: np.concatenate([getattr(part, f.name) for part, _ in parts]) for f in fields(FrameAnalysis)})
     return analysis, np.concatenate([onset for _, onset in parts])
 
 

@@ -9,7 +9,8 @@ from model_runtime.audio.streaming import StreamingFeatures, concatenate_feature
 from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures
 from model_runtime.errors import AudioError
 
-# Samples fed to the stream at a time: bounds the memory of the intermediate spectra (~20 MB).
+# Samples fed to the stream at a time: bounds the frames held per push (the spectra are
+# bounded by the analysis's own batches, analysis.BATCH_FRAMES).
 BLOCK_SAMPLES = 10 * SAMPLE_RATE
 
 

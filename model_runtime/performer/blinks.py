@@ -154,11 +154,11 @@ def _pull_to_events(
             if amplitude >= _SHIFT_BLINK_FULL_DEG and target >= 0 and np.min(np.abs(times - target), initial=np.inf) >= min_gap:
                 # It takes the place of a blink not tied to anything, so the rate holds.
                 loose = np.flatnonzero(~anchored)
-                if exact_count and not loose.size:
-                    continue
                 if loose.size:
                     drop = int(rng.choice(loose))
                     times, anchored = np.delete(times, drop), np.delete(anchored, drop)
+                elif exact_count:
+                    continue
                 times = np.append(times, target)
                 anchored = np.append(anchored, True)
     times.sort()

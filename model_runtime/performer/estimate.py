@@ -27,6 +27,8 @@ from model_runtime.performer.style import PerformerStyle
 MIN_DURATION_S: Final[float] = 10.0
 # Shortest take whose blinks alone are measured (s): a blink or two at the human 10-30 a minute.
 MIN_BLINK_SECONDS: Final[float] = 5.0
+# Lids whose closure never ranges over more than this hold no blinks.
+_MOVING_LIDS: Final[float] = 0.1
 # World gaze moving more than this per frame (deg) is a saccade; between saccades it is still
 # (in generated clips; see the noise-adaptive threshold in estimate_style).
 _SACCADE_STEP_DEG: Final[float] = 0.03
@@ -81,8 +83,7 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     if clip.duration < MIN_DURATION_S:
         raise GazeError(f"{source}: is {clip.duration:.1f} s long; estimating a style needs at least {MIN_DURATION_S:g} s")
     eye_motion = float(np.max(np.ptp(clip.data[:, 3:7], axis=0)))
-    blink_motion = float(np.max(np.ptp(clip.blinks, axis=0)))
-    if eye_motion < 0.5 and blink_motion < 0.1:
+    if eye_motion < 0.5 and _lid_range(clip) < _MOVING_LIDS:
         raise GazeError(f"{source}: the eyes and lids do not move (all eye and blink channels constant); no style can be read from it")
     default = PerformerStyle()
     fps = clip.fps
@@ -156,10 +157,15 @@ def with_blinks_of(clip: MotionClip, style: PerformerStyle, source: str = "refer
     long. Raises GazeError naming ``source`` when it is shorter or its lids do not move."""
     if clip.duration < MIN_BLINK_SECONDS:
         raise GazeError(f"{source}: is {clip.duration:.1f} s long; measuring its blinks needs at least {MIN_BLINK_SECONDS:g} s")
-    if clip.n_frames == 0 or float(np.max(np.ptp(clip.blinks, axis=0))) < 0.1:
+    if _lid_range(clip) < _MOVING_LIDS:
         raise GazeError(f"{source}: its eyelid channels do not move, so it holds no blinks to measure")
     values = {**style.to_dict(), **_blink_style(clip)}
     return PerformerStyle.from_dict(values, source=source).clamped()
+
+
+def _lid_range(clip: MotionClip) -> float:
+    """The largest range (0-1 closure) either lid channel covers; 0 for an empty clip."""
+    return float(np.max(np.ptp(clip.blinks, axis=0))) if clip.n_frames else 0.0
 
 
 def _blink_style(clip: MotionClip) -> dict[str, float]:

@@ -30,7 +30,7 @@ from model_runtime.learned.engine import generate_learned  # noqa: E402
 from model_runtime.learned.models import load_models  # noqa: E402
 from model_runtime.learned.style import style_from_take  # noqa: E402
 from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
-from model_runtime.training.measure import _correlation, _float, _pairs, _top1, away_direction  # noqa: E402
+from model_runtime.training.measure import away_direction, finite_correlation, metric_value, reference_pairs, top1_retrieval  # noqa: E402
 
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
@@ -49,19 +49,19 @@ def main() -> None:
     takes = build_synthetic(shared / "data" / "speech", SyntheticSettings(), lambda message: None)
     models = load_models(args.models)
     fps = models.config.fps
-    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
+    pairs = reference_pairs([t for t in takes if t.split == "val"], models.config.style_window)
     references, targets = [a.clip(fps) for a, _ in pairs], [b.clip(fps) for _, b in pairs]
     clips = [[generate_learned(b.features, ref, seed=s, controls=Controls(match_statistics=not args.off), models=models) for s in range(args.seeds)]
              for (_, b), ref in zip(pairs, references, strict=True)]
-    generated = np.array([[[_float(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])
-    reference = np.array([[_float(evaluate(ref, a.features), k) for k in KEYS] for (a, _), ref in zip(pairs, references, strict=True)])
-    target = np.array([[_float(evaluate(tgt, b.features), k) for k in KEYS] for (_, b), tgt in zip(pairs, targets, strict=True)])
+    generated = np.array([[[metric_value(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])
+    reference = np.array([[metric_value(evaluate(ref, a.features), k) for k in KEYS] for (a, _), ref in zip(pairs, references, strict=True)])
+    target = np.array([[metric_value(evaluate(tgt, b.features), k) for k in KEYS] for (_, b), tgt in zip(pairs, targets, strict=True)])
     print(f"validation: {len(pairs)} performers with two takes, {args.seeds} seeds, steering {'off' if args.off else 'on'}"
           f"{' ' + ' '.join(args.set) if args.set else ''}")
     print("r(generated, reference) over all pairs and over the first 20 (mean of the seeds' r); spread across seeds within a pair; means")
     for i, key in enumerate(KEYS[:6]):
-        r_all = np.mean([_correlation(list(generated[:, s, i]), list(reference[:, i])) for s in range(args.seeds)])
-        r_20 = np.mean([_correlation(list(generated[:20, s, i]), list(reference[:20, i])) for s in range(args.seeds)])
+        r_all = np.mean([finite_correlation(list(generated[:, s, i]), list(reference[:, i])) for s in range(args.seeds)])
+        r_20 = np.mean([finite_correlation(list(generated[:20, s, i]), list(reference[:20, i])) for s in range(args.seeds)])
         print(f"  {key:20s} r {r_all:.3f}  r first 20 {r_20:.3f}  spread {np.nanmean(np.nanstd(generated[:, :, i], axis=1)):.3f}  "
               f"generated {np.nanmean(generated[:, :, i]):.3f}  reference {np.nanmean(reference[:, i]):.3f}")
     fix, comp = np.nanmean(generated[:, :, 6]), np.nanmean(generated[:, :, 7])
@@ -72,12 +72,12 @@ def main() -> None:
     reference_away = np.array([away_direction(ref) for ref in references])
     target_away = np.array([away_direction(tgt) for tgt in targets])
     for i, axis in enumerate(("pitch", "yaw")):
-        r = np.mean([_correlation(list(generated_away[:, s, i]), list(reference_away[:, i])) for s in range(args.seeds)])
-        print(f"  where looks away go, mean {axis}: r {r:.3f} (the target takes' own r {_correlation(list(target_away[:, i]), list(reference_away[:, i])):.3f})")
+        r = np.mean([finite_correlation(list(generated_away[:, s, i]), list(reference_away[:, i])) for s in range(args.seeds)])
+        print(f"  where looks away go, mean {axis}: r {r:.3f} (the target takes' own r {finite_correlation(list(target_away[:, i]), list(reference_away[:, i])):.3f})")
     gallery = np.stack([style_from_take(models.style_encoder, ref).vector for ref in references[:20]])
     for s in range(args.seeds):
         queries = np.stack([style_from_take(models.style_encoder, row[s]).vector for row in clips[:20]])
-        print(f"  retrieval from generated motion among the first 20, seed {s}: {_top1(queries, gallery):.2f}")
+        print(f"  retrieval from generated motion among the first 20, seed {s}: {top1_retrieval(queries, gallery):.2f}")
 
 
 if __name__ == "__main__":

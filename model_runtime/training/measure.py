@@ -40,7 +40,7 @@ TRUTH_AGGREGATES = ("fixation_ratio", "comp_score", "l1div", "blink_rate_per_min
 Results = dict[str, float | str]
 
 
-def _pairs(takes: list[Take], window: int, count: int | None = None) -> list[tuple[Take, Take]]:
+def reference_pairs(takes: list[Take], window: int, count: int | None = None) -> list[tuple[Take, Take]]:
     """(reference, target) per performer: the two longest takes, both at least one style window long."""
     groups: dict[str, list[Take]] = defaultdict(list)
     for take in takes:
@@ -54,7 +54,8 @@ def _pairs(takes: list[Take], window: int, count: int | None = None) -> list[tup
     return pairs[:count]
 
 
-def _float(metrics: Mapping[str, object], key: str) -> float:
+def metric_value(metrics: Mapping[str, object], key: str) -> float:
+    """An evaluation figure as a float; NaN where it is missing or not a number (e.g. undefined on a short clip)."""
     value = metrics.get(key, float("nan"))
     return float(value) if isinstance(value, (int, float)) else float("nan")
 
@@ -70,11 +71,13 @@ def away_direction(clip: MotionClip) -> tuple[float, float]:
     return float(pitch.mean()), float(yaw.mean())
 
 
-def _top1(queries: NDArray[np.float32], gallery: NDArray[np.float32]) -> float:
+def top1_retrieval(queries: NDArray[np.float32], gallery: NDArray[np.float32]) -> float:
+    """Share of unit style vectors ``queries`` (n, D) whose nearest of ``gallery`` (n, D) is the one in the same row."""
     return float(np.mean(np.argmax(queries @ gallery.T, axis=1) == np.arange(len(queries))))
 
 
-def _correlation(a: list[float], b: list[float]) -> float:
+def finite_correlation(a: list[float], b: list[float]) -> float:
+    """Pearson r over the pairs where both are finite; NaN with fewer than 3 or a constant side."""
     x, y = np.asarray(a), np.asarray(b)
     keep = np.isfinite(x) & np.isfinite(y)
     if keep.sum() < 3 or np.std(x[keep]) == 0 or np.std(y[keep]) == 0:
@@ -98,18 +101,18 @@ def tune_sampling(models: LearnedModels, takes: list[Take], temperatures: tuple[
     mean saccade rate is within :data:`RATE_TOLERANCE` of the takes' own. The gain recalibrates
     the onset rate of free-running generation; without that bound it would instead buy fixation
     ratio with too few saccades. If no setting is that close, the one closest in rate."""
-    pairs = _pairs([t for t in takes if t.split == "val"], models.config.style_window)
+    pairs = reference_pairs([t for t in takes if t.split == "val"], models.config.style_window)
     if not pairs:
         return models.config.temperature, models.config.onset_gain
     fps = models.config.fps
     references = [evaluate(tgt.clip(fps), tgt.features) for _, tgt in pairs]
-    truth = {key: float(np.nanmean([_float(m, key) for m in references])) for key in ("fixation_ratio", "comp_score", "saccade_rate_hz")}
+    truth = {key: float(np.nanmean([metric_value(m, key) for m in references])) for key in ("fixation_ratio", "comp_score", "saccade_rate_hz")}
     scores: dict[tuple[float, float], tuple[float, float]] = {}
     for temperature in temperatures:
         for gain in gains:
             generated = [evaluate(generate_learned(tgt.features, ref.clip(fps), seed=seed, controls=Controls(), models=models, temperature=temperature,
                                                   onset_gain=gain), tgt.features) for ref, tgt in pairs for seed in range(seeds)]
-            mean = {key: float(np.nanmean([_float(m, key) for m in generated])) for key in truth}
+            mean = {key: float(np.nanmean([metric_value(m, key) for m in generated])) for key in truth}
             sim = similarity_score(mean["fixation_ratio"], mean["comp_score"], truth["fixation_ratio"], truth["comp_score"])
             scores[temperature, gain] = (sim, abs(mean["saccade_rate_hz"] - truth["saccade_rate_hz"]) / truth["saccade_rate_hz"])
     progress(f"sampling on validation (saccade rate of the takes {truth['saccade_rate_hz']:.2f} Hz): " + ", ".join(
@@ -130,7 +133,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     config = models.config
     fps = config.fps
     test = [t for t in takes if t.split == "test"]
-    every = _pairs(test, config.style_window)
+    every = reference_pairs(test, config.style_window)
     pairs = every[:performers]
     if len(pairs) < 2:
         raise ValueError(f"the test split has only {len(pairs)} performers with two takes; cannot measure")
@@ -145,7 +148,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     targets = [tgt.clip(fps) for _, tgt in every]
     gallery = np.stack([style_from_take(models.style_encoder, reference).vector for reference in references[: len(pairs)]])
     queries = encode_motion(models.style_encoder, np.stack([tgt.motion[:window] for _, tgt in pairs]))
-    results["retrieval_top1_single_window"] = _top1(queries, gallery)
+    results["retrieval_top1_single_window"] = top1_retrieval(queries, gallery)
 
     generated: list[MotionClip] = []
     per_pair: dict[str, list[float]] = defaultdict(list)
@@ -155,16 +158,16 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         metrics = evaluate(clip, tgt.features, reference=target, style_encoder=models.style_encoder)
         truth = evaluate(target, tgt.features)
         reference_stats = evaluate(reference, ref.features)
-        per_pair["between_takes"].append(similarity_score(_float(reference_stats, "fixation_ratio"), _float(reference_stats, "comp_score"),
-                                                          _float(truth, "fixation_ratio"), _float(truth, "comp_score")))
+        per_pair["between_takes"].append(similarity_score(metric_value(reference_stats, "fixation_ratio"), metric_value(reference_stats, "comp_score"),
+                                                          metric_value(truth, "fixation_ratio"), metric_value(truth, "comp_score")))
         for key in AGGREGATES:
-            per_pair[key].append(_float(metrics, key))
+            per_pair[key].append(metric_value(metrics, key))
         for key in dict.fromkeys((*TRUTH_AGGREGATES, *TRANSFER_STATISTICS)):
-            per_pair["truth_" + key].append(_float(truth, key))
+            per_pair["truth_" + key].append(metric_value(truth, key))
         per_pair["out_of_range"].append(float(len(out_of_range(dict(metrics)))))
         for key in TRANSFER_STATISTICS:
-            per_pair["gen_" + key].append(_float(metrics, key))
-            per_pair["ref_" + key].append(_float(reference_stats, key))
+            per_pair["gen_" + key].append(metric_value(metrics, key))
+            per_pair["ref_" + key].append(metric_value(reference_stats, key))
     for key in (*AGGREGATES, "out_of_range"):
         results[key] = float(np.nanmean(per_pair[key]))
     for key in TRUTH_AGGREGATES:
@@ -180,27 +183,27 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
     # What the corpus itself gives per take: the same performer's other take (the style reference) against the target.
     results["sim_score_per_take_between_takes"] = float(np.nanmean(per_pair["between_takes"]))
     for key in TRANSFER_STATISTICS:
-        results["style_transfer_r_" + key] = _correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
+        results["style_transfer_r_" + key] = finite_correlation(per_pair["gen_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
         # What the corpus allows: the performer's own other take (the target's true motion) against the reference.
-        results["between_takes_r_" + key] = _correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
+        results["between_takes_r_" + key] = finite_correlation(per_pair["truth_" + key][: len(pairs)], per_pair["ref_" + key][: len(pairs)])
     # Where looks away go (not a bar of the issue; steering copies it from the reference's landings).
     directions = {name: np.array([away_direction(c) for c in clips]) for name, clips in
                   (("gen", generated[: len(pairs)]), ("ref", references[: len(pairs)]), ("truth", targets[: len(pairs)]))}
     for i, axis in enumerate(("pitch", "yaw")):
-        results[f"style_transfer_r_away_{axis}_deg"] = _correlation(list(directions["gen"][:, i]), list(directions["ref"][:, i]))
-        results[f"between_takes_r_away_{axis}_deg"] = _correlation(list(directions["truth"][:, i]), list(directions["ref"][:, i]))
+        results[f"style_transfer_r_away_{axis}_deg"] = finite_correlation(list(directions["gen"][:, i]), list(directions["ref"][:, i]))
+        results[f"between_takes_r_away_{axis}_deg"] = finite_correlation(list(directions["truth"][:, i]), list(directions["ref"][:, i]))
     generated_styles = np.stack([style_from_take(models.style_encoder, clip).vector for clip in generated[: len(pairs)]])
-    results["retrieval_top1_generated"] = _top1(generated_styles, gallery)
+    results["retrieval_top1_generated"] = top1_retrieval(generated_styles, gallery)
     # The same without steering (the generator's draws as they come), to show what steering adds.
     free = [generate_learned(tgt.features, reference, seed=0, controls=Controls(match_statistics=False), models=models)
             for (_, tgt), reference in zip(pairs, references, strict=False)]
     free_metrics = [evaluate(clip, tgt.features) for clip, (_, tgt) in zip(free, pairs, strict=True)]
     for key in TRANSFER_STATISTICS:
-        results["unsteered_style_transfer_r_" + key] = _correlation([_float(m, key) for m in free_metrics], per_pair["ref_" + key][: len(pairs)])
+        results["unsteered_style_transfer_r_" + key] = finite_correlation([metric_value(m, key) for m in free_metrics], per_pair["ref_" + key][: len(pairs)])
     free_directions = np.array([away_direction(c) for c in free])
     for i, axis in enumerate(("pitch", "yaw")):
-        results[f"unsteered_style_transfer_r_away_{axis}_deg"] = _correlation(list(free_directions[:, i]), list(directions["ref"][:, i]))
-    results["unsteered_retrieval_top1_generated"] = _top1(np.stack([style_from_take(models.style_encoder, clip).vector for clip in free]), gallery)
+        results[f"unsteered_style_transfer_r_away_{axis}_deg"] = finite_correlation(list(free_directions[:, i]), list(directions["ref"][:, i]))
+    results["unsteered_retrieval_top1_generated"] = top1_retrieval(np.stack([style_from_take(models.style_encoder, clip).vector for clip in free]), gallery)
     progress(f"measure: {len(every)} held-out performers, sim {results['sim_score']:.3f} (first {len(pairs)}: {results['sim_score_first_pairs']:.3f}; "
              f"per take {results['sim_score_per_take']:.3f}), retrieval {results['retrieval_top1_single_window']:.2f}")
 
@@ -210,7 +213,7 @@ def measure(models: LearnedModels, takes: list[Take], performers: int = 20, seed
         # Seed 0 is the clip generated above.
         clips = [first_clip, *(generate_learned(tgt.features, reference, seed=s, controls=Controls(), models=models) for s in range(1, seeds))]
         diversities.append(diversity(clips))
-        l1divs.append(float(np.mean([_float(evaluate(c, tgt.features), "l1div") for c in clips])))
+        l1divs.append(float(np.mean([metric_value(evaluate(c, tgt.features), "l1div") for c in clips])))
     results["diversity_deg"] = float(np.mean(diversities))
     results["l1div_seeds_deg"] = float(np.mean(l1divs))
     return results

@@ -21,15 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from model_runtime.audio import compute_features, load_audio, signal_from_array
-from model_runtime.audio.types import SAMPLE_RATE, AudioSignal
-from model_runtime.generate import Controls, generate
-from model_runtime.learned.engine import apply_controls, gaze_shifts, resolve_style_vector
-from model_runtime.learned.features import audio_matrix
-from model_runtime.learned.models import shipped_models
-from model_runtime.learned.streaming import GeneratorStream, generate_frames
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's runtime, not an installed one
+
+from model_runtime.audio import compute_features, load_audio, signal_from_array  # noqa: E402
+from model_runtime.audio.types import SAMPLE_RATE, AudioSignal  # noqa: E402
+from model_runtime.generate import Controls, generate  # noqa: E402
+from model_runtime.learned.engine import apply_controls, gaze_shifts, resolve_style_vector  # noqa: E402
+from model_runtime.learned.features import audio_matrix  # noqa: E402
+from model_runtime.learned.models import shipped_models  # noqa: E402
+from model_runtime.learned.streaming import GeneratorStream, generate_frames  # noqa: E402
+
 SHARED = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
 
 

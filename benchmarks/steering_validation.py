@@ -7,7 +7,7 @@ a minute), then for every validation performer with two takes generates the seco
 in the first take's style, ``--seeds`` times.
 
     .venv/bin/python benchmarks/steering_validation.py [--seeds 2] [--models assets] [--off]
-        [--set LIMIT=3 --set DEADBAND_DEG=1.0 ...]
+        [--set LIMIT=3 --set HEAD_GAIN=0.5,4 ...]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     for item in args.set:
         name, value = item.split("=")
-        setattr(steering, name, float(value))
+        setattr(steering, name, tuple(map(float, value.split(","))) if "," in value else float(value))
     shared = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
     takes = build_synthetic(shared / "data" / "speech", SyntheticSettings(), lambda message: None)
     models = load_models(args.models)

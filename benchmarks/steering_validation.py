@@ -35,6 +35,22 @@ from model_runtime.training.measure import away_direction, finite_correlation, m
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
 
+def similarity_spread(generated: np.ndarray, target: np.ndarray, sizes: tuple[int, ...] = (20, 94), draws: int = 2000) -> dict[int, tuple[float, float, float]]:
+    """Bootstrap over performers: for ``size`` pairs drawn with replacement from the rows of
+    ``generated`` and ``target`` ((pairs, 2): fixation ratio, compensation score), the 5th and 95th
+    percentiles and the sd of the similarity score of their means. The test split has 94 performers
+    with two takes, its style-transfer set 20."""
+    rng = np.random.default_rng(0)
+    keep = np.all(np.isfinite(generated), axis=1) & np.all(np.isfinite(target), axis=1)
+    generated, target = generated[keep], target[keep]
+    out = {}
+    for size in sizes:
+        rows = rng.integers(0, len(generated), (draws, size))
+        sims = np.array([similarity_score(*generated[i].mean(axis=0), *target[i].mean(axis=0)) for i in rows])
+        out[size] = (float(np.percentile(sims, 5)), float(np.percentile(sims, 95)), float(sims.std()))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=2)
@@ -68,6 +84,13 @@ def main() -> None:
     true_fix, true_comp = np.nanmean(target[:, 6]), np.nanmean(target[:, 7])
     print(f"  fixation ratio {fix:.3f} (takes {true_fix:.3f}), compensation {comp:.3f} (takes {true_comp:.3f}), "
           f"similarity {similarity_score(fix, comp, true_fix, true_comp):.3f}")
+    # How far the aggregate similarity moves with the sample of performers alone, and whether each
+    # clip's fixation ratio and compensation follow its own target take's.
+    per_pair = np.nanmean(generated[:, :, 6:8], axis=1)
+    for size, (low, high, sd) in similarity_spread(per_pair, target[:, 6:8]).items():
+        print(f"  similarity over {size} performers drawn from these: 5-95% {low:.3f}-{high:.3f}, sd {sd:.3f}")
+    print(f"  per clip, r(generated, target take): fixation ratio {finite_correlation(list(per_pair[:, 0]), list(target[:, 6])):.3f}, "
+          f"compensation {finite_correlation(list(per_pair[:, 1]), list(target[:, 7])):.3f}")
     generated_away = np.array([[away_direction(c) for c in row] for row in clips])
     reference_away = np.array([away_direction(ref) for ref in references])
     target_away = np.array([away_direction(tgt) for tgt in targets])

@@ -147,15 +147,20 @@ def detect_saccades(directions: NDArray[np.float64], fps: float, velocity_thresh
     displacement.
     """
     speed = angular_speed(directions, fps)
-    out: list[Saccade] = []
-    pitch, yaw = angles_from_direction(directions) if len(directions) else (np.zeros(0), np.zeros(0))
-    for first, last in runs(speed > velocity_threshold):
-        start, end = first, last  # interval i spans frames i -> i + 1, so the move spans frames first .. last
-        a, b = directions[start], directions[end]
-        amplitude = math.degrees(math.atan2(float(np.linalg.norm(np.cross(a, b))), float(np.dot(a, b))))
-        direction = math.degrees(math.atan2(pitch[end] - pitch[start], yaw[end] - yaw[start])) % 360.0
-        out.append(Saccade(start, end, amplitude, direction, (end - start) / fps, float(speed[first:last].max())))
-    return out
+    intervals = runs(speed > velocity_threshold)
+    if not intervals:
+        return []
+    pitch, yaw = angles_from_direction(directions)
+    # interval i spans frames i -> i + 1, so a run of intervals first .. last - 1 moves the gaze over frames first .. last
+    start, end = np.array(intervals).T
+    a, b = directions[start], directions[end]
+    # Whole arrays at once (one np.cross per saccade cost more than the rest of the detection).
+    amplitude = np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b), axis=1), np.sum(a * b, axis=1)))
+    direction = np.degrees(np.arctan2(pitch[end] - pitch[start], yaw[end] - yaw[start])) % 360.0
+    # max over each run: reduceat over (start, end) pairs, the end of the last one kept in range by a pad
+    peak = np.maximum.reduceat(np.append(speed, 0.0), np.column_stack([start, end]).ravel())[::2]
+    return [Saccade(int(s), int(e), float(amp), float(d), (int(e) - int(s)) / fps, float(v))
+            for s, e, amp, d, v in zip(start, end, amplitude, direction, peak, strict=True)]
 
 
 def _crossing(times: NDArray[np.float64], values: NDArray[np.float64], i: int, level: float) -> float:

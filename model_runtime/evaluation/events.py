@@ -157,10 +157,8 @@ def detect_saccades(directions: NDArray[np.float64], fps: float, velocity_thresh
     # Whole arrays at once (one np.cross per saccade cost more than the rest of the detection).
     amplitude = np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b), axis=1), np.sum(a * b, axis=1)))
     direction = np.degrees(np.arctan2(pitch[end] - pitch[start], yaw[end] - yaw[start])) % 360.0
-    # max over each run: reduceat over (start, end) pairs, the end of the last one kept in range by a pad
-    peak = np.maximum.reduceat(np.append(speed, 0.0), np.column_stack([start, end]).ravel())[::2]
-    return [Saccade(int(s), int(e), float(amp), float(d), (int(e) - int(s)) / fps, float(v))
-            for s, e, amp, d, v in zip(start, end, amplitude, direction, peak, strict=True)]
+    return [Saccade(first, last, float(amp), float(d), (last - first) / fps, float(speed[first:last].max()))
+            for (first, last), amp, d in zip(intervals, amplitude, direction, strict=True)]
 
 
 def _crossing(times: NDArray[np.float64], values: NDArray[np.float64], i: int, level: float) -> float:

@@ -35,11 +35,10 @@ from model_runtime.training.measure import away_direction, finite_correlation, m
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
 
 
-def similarity_spread(generated: np.ndarray, target: np.ndarray, sizes: tuple[int, ...] = (20, 94), draws: int = 2000) -> dict[int, tuple[float, float, float]]:
-    """Bootstrap over performers: for ``size`` pairs drawn with replacement from the rows of
-    ``generated`` and ``target`` ((pairs, 2): fixation ratio, compensation score), the 5th and 95th
-    percentiles and the sd of the similarity score of their means. The test split has 94 performers
-    with two takes, its style-transfer set 20."""
+def similarity_spread(generated: np.ndarray, target: np.ndarray, sizes: tuple[int, ...], draws: int = 2000) -> dict[int, tuple[float, float, float]]:
+    """Bootstrap over performers: for each size, that many pairs drawn with replacement from the
+    rows of ``generated`` and ``target`` ((pairs, 2): fixation ratio, compensation score); the 5th
+    and 95th percentiles and the sd of the similarity score of their means."""
     rng = np.random.default_rng(0)
     keep = np.all(np.isfinite(generated), axis=1) & np.all(np.isfinite(target), axis=1)
     generated, target = generated[keep], target[keep]
@@ -87,7 +86,9 @@ def main() -> None:
     # How far the aggregate similarity moves with the sample of performers alone, and whether each
     # clip's fixation ratio and compensation follow its own target take's.
     per_pair = np.nanmean(generated[:, :, 6:8], axis=1)
-    for size, (low, high, sd) in similarity_spread(per_pair, target[:, 6:8]).items():
+    # Sizes as measure sees them: its style-transfer set (20) and the test split's performers with two takes.
+    test_pairs = len(reference_pairs([t for t in takes if t.split == "test"], models.config.style_window))
+    for size, (low, high, sd) in similarity_spread(per_pair, target[:, 6:8], (20, test_pairs)).items():
         print(f"  similarity over {size} performers drawn from these: 5-95% {low:.3f}-{high:.3f}, sd {sd:.3f}")
     print(f"  per clip, r(generated, target take): fixation ratio {finite_correlation(list(per_pair[:, 0]), list(target[:, 6])):.3f}, "
           f"compensation {finite_correlation(list(per_pair[:, 1]), list(target[:, 7])):.3f}")

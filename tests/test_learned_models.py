@@ -14,8 +14,9 @@ from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, loa
 from model_runtime.learned.steering import StyleTargets
 
 CONFIG = ModelConfig(audio_features=feature_names(40), hidden=16, layers=1, style_dim=8, latent_dim=2,
-                     preset_statistics={"neutral": StyleTargets(saccade_rate_hz=1.5, mutual_gaze_share=0.6, head_std_pitch_deg=3.0, head_std_yaw_deg=5.0,
-                                                                head_std_roll_deg=1.5, away_landings=((-8.0, 15.5), (4.0, -20.25)))})
+                     preset_statistics={"neutral": StyleTargets(saccade_rate_hz=1.5, mutual_gaze_share=0.6, aversion_rate_hz=0.3, head_std_pitch_deg=3.0,
+                                                                head_std_yaw_deg=5.0, head_std_roll_deg=1.5, head_mover=0.55,
+                                                                away_landings=((-8.0, 15.5), (4.0, -20.25)))})
 MAJOR = FORMAT_VERSION.split(".", maxsplit=1)[0]
 
 
@@ -50,16 +51,6 @@ def test_round_trip_of_the_configuration(tiny_dir: Path) -> None:
     assert models.config.chunk == CONFIG.chunk and models.config.audio_features == CONFIG.audio_features
     assert models.style_encoder.config.style_dim == 8
     assert models.config.preset_statistics == CONFIG.preset_statistics
-
-
-def test_a_format_3_1_file_without_landings_still_loads(tiny_dir: Path, tmp_path: Path) -> None:
-    """Files written before the landings were stored (format 3.1) load; their presets steer without them."""
-    data = json.loads(CONFIG.to_json())
-    for statistics in data["preset_statistics"].values():
-        del statistics["away_landings"], statistics["head_std_roll_deg"]
-    older = _with_metadata(tiny_dir / GENERATOR_FILE, tmp_path / "older.onnx", version="3.1", config=json.dumps(data))
-    stored = load_model(older, "generator").config.preset_statistics["neutral"]
-    assert stored.away_landings == () and stored.head_std_roll_deg is None and stored.head_std_yaw_deg == 5.0
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -8,17 +8,24 @@ import pytest
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import CHANNELS
 from model_runtime.evaluation import evaluate
+from model_runtime.evaluation.analysis import EvalConfig
+from model_runtime.evaluation.events import world_directions
+from model_runtime.intervals import runs
 from model_runtime.learned.gaze_events import GAZE_STATES, GazeGrid, GazeState, render_events
+from model_runtime.learned.head_follow import rest_head_std
 from model_runtime.learned.steering import DEADBAND_DEG, MAX_LANDINGS, Steering, StyleTargets, away_landings, landing_weights
 from model_runtime.performer.engine import perform
+from model_runtime.performer.estimate import estimate_style
 from model_runtime.performer.presets import load_preset
 from tests.test_performer_behaviour import speech_features
 
 FPS = 25.0
 
 
-def _targets(rate: float = 1.0, mutual: float = 0.6, pitch: float = 4.0, yaw: float = 6.0, roll: float | None = 2.0) -> StyleTargets:
-    return StyleTargets(saccade_rate_hz=rate, mutual_gaze_share=mutual, head_std_pitch_deg=pitch, head_std_yaw_deg=yaw, head_std_roll_deg=roll)
+def _targets(rate: float = 1.0, mutual: float = 0.6, pitch: float = 4.0, yaw: float = 6.0, roll: float = 2.0, aversions: float = 0.3,
+             landings: tuple[tuple[float, float], ...] = ()) -> StyleTargets:
+    return StyleTargets(saccade_rate_hz=rate, mutual_gaze_share=mutual, aversion_rate_hz=aversions, head_std_pitch_deg=pitch, head_std_yaw_deg=yaw,
+                        head_std_roll_deg=roll, away_landings=landings)
 
 
 def _render(targets: StyleTargets | None, frames: int = 1500, onset: float = 0.05, seed: int = 0) -> tuple[np.ndarray, Steering | None]:
@@ -55,9 +62,15 @@ def test_targets_of_a_take_are_the_evaluations_statistics() -> None:
     metrics = evaluate(clip, features)
     assert targets.saccade_rate_hz == pytest.approx(metrics["saccade_rate_hz"])
     assert targets.mutual_gaze_share == pytest.approx(metrics["mutual_gaze_share"])
-    assert targets.head_std_pitch_deg == pytest.approx(metrics["head_std_pitch_deg"])
-    assert targets.head_std_yaw_deg == pytest.approx(metrics["head_std_yaw_deg"])
-    assert targets.head_std_roll_deg == pytest.approx(metrics["head_std_roll_deg"])
+    # Looks away begun: runs of frames off the listener that follow a frame on it.
+    mutual = EvalConfig().mutual(world_directions(clip))
+    begun = sum(1 for start, _ in runs(~mutual) if start > 0)
+    assert begun > 2 and targets.aversion_rate_hz == pytest.approx(begun / clip.duration)
+    # The head-mover share is the style estimate's; the head's std is of its rest (without the follow).
+    assert targets.head_mover is not None and targets.head_mover == pytest.approx(estimate_style(clip, features).head_mover)
+    np.testing.assert_allclose([targets.head_std_pitch_deg, targets.head_std_yaw_deg, targets.head_std_roll_deg], rest_head_std(clip, targets.head_mover))
+    assert targets.head_std_yaw_deg < metrics["head_std_yaw_deg"]
+    assert targets.head_std_roll_deg == pytest.approx(metrics["head_std_roll_deg"])  # the follow turns no roll
     assert StyleTargets.from_dict(targets.to_dict()) == targets
 
 
@@ -97,7 +110,7 @@ def test_looks_away_go_where_the_references_did(side: float) -> None:
     from flat probabilities they would go anywhere alike. The mutual-gaze share still follows its target."""
     grid = GazeGrid()
     landings = ((-8.0, side * 20.0), (-12.0, side * 28.0), (-6.0, side * 16.0))
-    targets = StyleTargets(saccade_rate_hz=1.0, mutual_gaze_share=0.6, head_std_pitch_deg=4.0, head_std_yaw_deg=6.0, away_landings=landings)
+    targets = _targets(landings=landings)
     rng = np.random.default_rng(5)
     state = GazeState.rest()
     steering = Steering(targets, FPS, landing=landing_weights(landings, grid))
@@ -106,7 +119,7 @@ def test_looks_away_go_where_the_references_did(side: float) -> None:
                            for _ in range(150)])
     away = np.hypot(gaze[:, 0], gaze[:, 1]) > 10.0
     assert away.mean() > 0.1
-    assert np.mean(np.sign(gaze[away, 1]) == side) > 0.9 and np.mean(gaze[away, 0] < 0) > 0.9
+    assert np.mean(np.sign(gaze[away, 1]) == side) > 0.85 and np.mean(gaze[away, 0] < 0) > 0.85
     free, _ = _render(None, seed=5)
     free_away = np.hypot(free[:, 0], free[:, 1]) > 10.0
     assert 0.2 < np.mean(np.sign(free[free_away, 1]) == side) < 0.8
@@ -134,6 +147,22 @@ def test_unsteered_rate_is_the_models_own() -> None:
     assert measured is not None
     # About 0.05 x 25 fps less the refractory frames and merged moves: well away from both targets above.
     assert 0.6 * 1.3 < measured.saccade_rate_hz < 2.4 / 1.3
+
+
+def test_looks_away_begin_as_often_as_the_targets_and_keep_the_mutual_share() -> None:
+    """Same mutual-gaze share, looks away twice as often: each look is shorter. (This stand-in
+    generator lands anywhere on the grid alike, so most of its saccades go away from the
+    listener: a rare look away is the hardest case for the steering.)"""
+    measured = {}
+    for aversions in (0.2, 0.45):
+        gaze, steering = _render(_targets(mutual=0.6, aversions=aversions), frames=3000, seed=4)
+        targets = StyleTargets.of_clip(_clip(gaze))
+        assert targets is not None and steering is not None
+        assert targets.aversion_rate_hz == pytest.approx(aversions, abs=0.08)
+        assert targets.mutual_gaze_share == pytest.approx(0.6, abs=0.05)
+        assert steering.aversions / (steering.frames / FPS) == pytest.approx(targets.aversion_rate_hz, rel=0.05)
+        measured[aversions] = targets.aversion_rate_hz
+    assert measured[0.45] > 1.5 * measured[0.2]
 
 
 @pytest.mark.parametrize("share", [0.25, 0.8])
@@ -168,15 +197,6 @@ def test_head_std_follows_the_target_and_holds_while_the_gaze_does(scale: float)
     raw_step = np.linalg.norm(np.diff(head, axis=0), axis=1)[200:][still_frames[200:]]
     assert np.mean(step == 0.0) > 0.5 > np.mean(raw_step == 0.0)
     assert step.max() <= 2.5 * DEADBAND_DEG + scale * raw_step.max()
-
-
-def test_without_a_roll_target_roll_keeps_its_size_but_holds_with_the_head() -> None:
-    """Model files of format 3.1 stored no roll: the roll is not scaled, but it still holds while the gaze does."""
-    head, gaze = _head_and_gaze()
-    shown = Steering(_targets(roll=None), FPS).head(head, gaze)
-    assert shown[200:, 2].std() == pytest.approx(head[200:, 2].std(), rel=0.1)
-    assert np.mean(np.diff(shown[200:, 2]) == 0.0) > 0.5
-    assert np.all(np.abs(shown[:, 2] - head[:, 2]) <= 2.5 * DEADBAND_DEG)
 
 
 def test_head_steering_is_the_same_in_any_chunking() -> None:

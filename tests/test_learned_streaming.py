@@ -38,16 +38,37 @@ def _style() -> np.ndarray:
 def test_chunked_equals_whole(tiny: LearnedModels, piece: int, steered: bool) -> None:
     from model_runtime.learned.steering import StyleTargets
 
-    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0, head_std_roll_deg=2.0) if steered else None
+    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, aversion_rate_hz=0.3, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0,
+                           head_std_roll_deg=2.0, head_mover=0.8) if steered else None
     rows = _rows(253)
-    whole = generate_frames(tiny.generator, rows, _style(), seed=7, targets=targets)
-    stream = GeneratorStream(tiny.generator, _style(), seed=7, targets=targets)
+    whole = generate_frames(tiny.generator, rows, _style(), seed=7, targets=targets, head_mover=0.8)
+    stream = GeneratorStream(tiny.generator, _style(), seed=7, targets=targets, head_mover=0.8)
     parts = [stream.push(rows[i : i + piece]) for i in range(0, len(rows), piece)]
     parts.append(stream.push(rows[:0]))
     parts.append(stream.finish())
     chunked = np.concatenate(parts)
     assert whole.shape == (253, 7)
     np.testing.assert_array_equal(whole, chunked)
+
+
+@pytest.mark.parametrize("steered", [False, True])
+def test_the_head_follows_the_sampled_gaze_by_the_head_mover_share(tiny: LearnedModels, steered: bool) -> None:
+    """The same draws with a share of 0 and of 0.8: the world gaze is the same, and the head differs
+    by 0.8 x the follow of that gaze (model_runtime.learned.head_follow), steered or not."""
+    from model_runtime.learned.gaze_events import to_generator_motion
+    from model_runtime.learned.head_follow import follow_track
+    from model_runtime.learned.steering import StyleTargets
+
+    targets = StyleTargets(saccade_rate_hz=2.0, mutual_gaze_share=0.5, aversion_rate_hz=0.3, head_std_pitch_deg=3.0, head_std_yaw_deg=6.0,
+                           head_std_roll_deg=2.0) if steered else None
+    rows = _rows(300)
+    still = to_generator_motion(generate_frames(tiny.generator, rows, _style(), seed=3, targets=targets, head_mover=0.0))
+    moving = to_generator_motion(generate_frames(tiny.generator, rows, _style(), seed=3, targets=targets, head_mover=0.8))
+    np.testing.assert_allclose(moving[:, 3:5], still[:, 3:5], atol=1e-4)
+    follow = follow_track(still[:, 3:5], CONFIG.fps)
+    assert np.abs(follow).max() > 1.0
+    np.testing.assert_allclose(moving[:, 0:2] - still[:, 0:2], 0.8 * follow, atol=1e-3)
+    np.testing.assert_allclose(moving[:, 2], still[:, 2], atol=1e-5)
 
 
 def test_frames_come_out_as_soon_as_their_window_is_complete(tiny: LearnedModels) -> None:

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 from model_runtime.learned.features import feature_names  # noqa: E402
 from model_runtime.learned.gaze_events import GazeState, render_events, to_angles  # noqa: E402
+from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER, HeadFollow  # noqa: E402
 from model_runtime.learned.metadata import ModelConfig  # noqa: E402
 from model_runtime.learned.models import GENERATOR_FILE, STYLE_ENCODER_FILE, load_models  # noqa: E402
 from model_runtime.learned.streaming import generate_frames  # noqa: E402
@@ -71,7 +72,8 @@ def test_style_encoder_parity(exported: tuple[Generator, StyleEncoder, Path]) ->
 
 def test_runtime_stream_matches_torch_rollout(exported: tuple[Generator, StyleEncoder, Path]) -> None:
     """The numpy/onnxruntime streaming loop computes what the torch loop computes, chunk by chunk,
-    with the same seeded latent and event draws and the same renderer."""
+    with the same seeded latent and event draws and the same renderer; the output head adds the
+    follow of the rendered gaze with the default head-mover share."""
     generator, _, out = exported
     n, seed = 3 * CONFIG.chunk + 5, 11
     rows = np.random.default_rng(0).normal(size=(n, 45)).astype(np.float32)
@@ -83,6 +85,7 @@ def test_runtime_stream_matches_torch_rollout(exported: tuple[Generator, StyleEn
     latent_seed, event_seed = np.random.SeedSequence(seed).spawn(2)
     rng, events = np.random.default_rng(latent_seed), np.random.default_rng(event_seed)
     state = GazeState.rest()
+    follow = HeadFollow(CONFIG.fps)
     h, c = torch.zeros(CONFIG.layers, 1, CONFIG.hidden), torch.zeros(CONFIG.layers, 1, CONFIG.hidden)
     prev, first, frames = torch.zeros(1, CONFIG.chunk, 5), torch.ones(1, 1), []
     with torch.no_grad():
@@ -93,7 +96,9 @@ def test_runtime_stream_matches_torch_rollout(exported: tuple[Generator, StyleEn
             gaze = render_events(onset.numpy(), landing.numpy(), hop.numpy(), state, events.random((1, CONFIG.chunk, 4)), CONFIG.grid, CONFIG.fps)
             prev = torch.cat([head, torch.from_numpy(gaze).float()], dim=-1)
             first = torch.zeros(1, 1)
-            frames.append(to_angles(prev[0].numpy()))
+            shown = prev[0].numpy().astype(np.float64)
+            shown[:, 0:2] += DEFAULT_HEAD_MOVER * follow(gaze[0])
+            frames.append(to_angles(shown))
     np.testing.assert_allclose(runtime, np.concatenate(frames)[:n], atol=1e-3, rtol=0)
     assert runtime.shape == (n, 7)
 

@@ -64,8 +64,7 @@ def style_from_performer(models: LearnedModels, performer: PerformerStyle, featu
     starts = np.arange(0, angles.shape[0] - window + 1, window // 2)
     vectors = encode_motion(models.style_encoder, np.stack([angles[s : s + window] for s in starts]))
     mean = vectors.mean(axis=0)
-    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source,
-                       targets=StyleTargets.of_clip(rendered))
+    return StyleVector.measured((mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source, StyleTargets.of_clip(rendered))
 
 
 ReferenceTake = tuple[MotionClip, str]  # a take given as the style, and the name its messages and meta use
@@ -191,7 +190,7 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     report(0.2)
     targets = vector.targets if controls.match_statistics else None
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
-                             targets=targets).astype(np.float64)
+                             targets=targets, head_mover=vector.head_mover).astype(np.float64)
     report(0.7)
     head, left, right = apply_controls(angles, controls)
     blink = blink_parameters(style, take)

@@ -190,13 +190,13 @@ def render_events(onset_prob: NDArray[np.floating], landing_prob: NDArray[np.flo
         row = out[b]
         for t in range(frames):
             away = int(gp * gp + gy * gy > radius2)  # gaze_state, inline: this loop runs per frame
-            factors = steer.onset_factors() if steer is not None else (1.0, 1.0, 1.0)
-            if since >= min_gap and draw[b][t] < onset[b][t][away] * factors[away]:
+            onset_factor, listener_weight = steer.onset_factors()[away] if steer is not None else (1.0, 1.0)
+            if since >= min_gap and draw[b][t] < onset[b][t][away] * onset_factor:
                 # Inverse-CDF draw of the landing code from where the gaze is now.
                 codes = landing_prob[b, t, away] if steer is None else steer.landing_codes(landing_prob[b, t, away], grid.listener)
                 probs = landing_probabilities(codes[None], hop[b, t, away][None], np.array([[gp, gy]]), grid)[0]
-                if factors[2] != 1.0:
-                    probs = np.where(grid.listener, probs * factors[2], probs)
+                if listener_weight != 1.0:
+                    probs = np.where(grid.listener, probs * listener_weight, probs)
                 cdf = np.cumsum(probs)
                 code = min(int(np.searchsorted(cdf, noise[b, t, 1] * cdf[-1], side="right")), grid.size - 1)
                 tp, ty = (grid.centres[code] + (noise[b, t, 2:4] - 0.5) * grid.step_deg).tolist()

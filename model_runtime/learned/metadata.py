@@ -21,7 +21,7 @@ from model_runtime.learned.gaze_events import GazeGrid
 from model_runtime.learned.steering import StyleTargets
 
 FORMAT = "gaze-motion-learned"
-FORMAT_VERSION = "3.2"
+FORMAT_VERSION = "4.0"
 FORMAT_KEY = "gaze.format"
 VERSION_KEY = "gaze.format_version"
 ROLE_KEY = "gaze.role"
@@ -57,8 +57,8 @@ class ModelConfig:
     gaze_grid_deg    the world-gaze landing grid: bin size, pitch and yaw half-ranges (degrees)
     presets          style vectors of the shipped presets, by preset name
     preset_statistics  the statistics each preset's renderings have, by preset name, for steering
-                     (:class:`~model_runtime.learned.steering.StyleTargets`; since format 3.1, with
-                     the looks away's landing points since 3.2)
+                     and the head's follow of the gaze (:class:`~model_runtime.learned.steering.StyleTargets`;
+                     format 4 generators predict the head's rest, :mod:`~model_runtime.learned.head_follow`)
     default_style    the style vector used when no style is given
     trained          free-form facts about the training run (data, steps), for the model card
     """

@@ -13,8 +13,13 @@ and nudges the draws towards them, as an animator would correct a take:
   landing codes on the listener are weighted by ``exp(m / MUTUAL_SCALE)``, and the onset
   probability by ``exp(-m / MUTUAL_SCALE)`` on the listener and ``exp(m / MUTUAL_SCALE)`` away from it
   (a look away ends sooner while the clip is short of mutual gaze);
-- head std (pitch, yaw, roll): the generator's head is scaled about the listener's direction by a gain
-  per axis (target std / running std of the generator's head, times running std of that aim /
+- how often the gaze looks away (and so, with the mutual-gaze share, how long each look lasts):
+  with ``a`` the looks away the clip is behind (+) or ahead (-) of the target rate, the listener's
+  codes are weighted by a further ``exp(-a / AVERSION_SCALE)`` on the listener (a look away
+  begins sooner) and ``exp(a / AVERSION_SCALE)`` away (it ends sooner, so the next can begin);
+- head std (pitch, yaw, roll) of the head's rest (the generator's head, before the runtime adds
+  the follow of the gaze, :mod:`.head_follow`): scaled about the listener's direction by a gain per axis
+  (target std / running std of the generator's head, times running std of that aim /
   running std of the head shown); each running std starts from ``HEAD_PRIOR_S`` seconds of the
   target, so the gain starts at 1 and settles as the clip goes on;
 - head bursts: while the gaze holds still the shown head (all three axes) holds too, until the aim
@@ -51,12 +56,19 @@ from model_runtime.evaluation.analysis import EvalConfig
 from model_runtime.evaluation.events import SACCADE_VELOCITY_DEG_S, detect_saccades, world_directions
 from model_runtime.evaluation.literature import MUTUAL_RADIUS_DEG
 from model_runtime.learned.gaze_events import GAZE, GazeGrid, gaze_state, saccade_events, to_generator_motion
+from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER, measured_mover, rest_head_std
 
 # The corrections' scales and bound, chosen on the validation split (benchmarks/steering_validation.py).
 # Saccades behind the target that multiply the onset probabilities by e.
 RATE_SCALE: Final[float] = 1.0
 # Seconds of mutual gaze short of the target that weight the listener's codes by e.
 MUTUAL_SCALE: Final[float] = 0.3
+# Looks away behind the target count that weight the codes away from the listener by e (on the
+# listener) and the listener's codes by e (away: the look ends sooner, so the next can begin).
+AVERSION_SCALE: Final[float] = 1.0
+# Largest exponent of that correction: below LIMIT, so the mutual-gaze share wins where the two
+# disagree (a rare look away asked of a generator that keeps looking away).
+AVERSION_LIMIT: Final[float] = 2.0
 # Largest exponent of a correction: at most e^4 ~ 55x either way.
 LIMIT: Final[float] = 4.0
 # Seconds of the target head std the running std starts from.
@@ -81,14 +93,22 @@ Landings = tuple[tuple[float, float], ...]
 class StyleTargets:
     """The statistics of a style the renderer steers to (the evaluation's definitions), and where
     its looks away landed: (pitch, yaw) degrees of world gaze in the generator's layout (listener
-    at 0, 0), at most :data:`MAX_LANDINGS`."""
+    at 0, 0), at most :data:`MAX_LANDINGS`. The head's standard deviations are of its rest, without
+    the follow of the gaze (:mod:`.head_follow`), which the runtime adds with ``head_mover``."""
 
     saccade_rate_hz: float  # gaze shifts per second of clip
     mutual_gaze_share: float  # share of frames with the gaze within MUTUAL_RADIUS_DEG of the listener
+    aversion_rate_hz: float  # looks away begun per second
     head_std_pitch_deg: float
     head_std_yaw_deg: float
-    head_std_roll_deg: float | None = None  # None (model files of format 3.1): roll keeps the generator's size
+    head_std_roll_deg: float
+    head_mover: float | None = None  # head-mover share; None where the looks away are too small to show it
     away_landings: Landings = ()
+
+    @property
+    def follow_share(self) -> float:
+        """The head-mover share the runtime follows the gaze with (the default where none was measured)."""
+        return DEFAULT_HEAD_MOVER if self.head_mover is None else self.head_mover
 
     @classmethod
     def of_clip(cls, clip: MotionClip) -> StyleTargets | None:
@@ -97,41 +117,51 @@ class StyleTargets:
             return None
         config = EvalConfig()
         dirs = world_directions(clip)
-        std = clip.head.std(axis=0)
+        mutual = config.mutual(dirs)
+        mover = measured_mover(clip)
+        std = rest_head_std(clip, DEFAULT_HEAD_MOVER if mover is None else mover)
         targets = cls(
             saccade_rate_hz=len(detect_saccades(dirs, clip.fps, config.saccade_velocity_deg_s)) / clip.duration,
-            mutual_gaze_share=float(config.mutual(dirs).mean()),
+            mutual_gaze_share=float(mutual.mean()),
+            aversion_rate_hz=aversion_starts(mutual) / clip.duration,
             head_std_pitch_deg=float(std[0]),
             head_std_yaw_deg=float(std[1]),
             head_std_roll_deg=float(std[2]),
+            head_mover=mover,
             away_landings=away_landings(clip),
         )
-        return targets if all(math.isfinite(getattr(targets, name)) for name in (*_STATISTICS, "head_std_roll_deg")) else None
+        return targets if all(math.isfinite(getattr(targets, name)) for name in _STATISTICS) else None
 
     @classmethod
     def pooled(cls, targets: Sequence[StyleTargets]) -> StyleTargets:
-        """One style's targets from several clips of it: the mean of each statistic, every landing (evenly thinned)."""
+        """One style's targets from several clips of it: the mean of each statistic and of the
+        measured head-mover shares, every landing (evenly thinned)."""
         landings = tuple(point for t in targets for point in t.away_landings)
-        rolls = [t.head_std_roll_deg for t in targets if t.head_std_roll_deg is not None]
+        movers = [t.head_mover for t in targets if t.head_mover is not None]
         return cls(**{name: float(np.mean([getattr(t, name) for t in targets])) for name in _STATISTICS},
-                   head_std_roll_deg=float(np.mean(rolls)) if len(rolls) == len(targets) else None, away_landings=_thin(landings))
+                   head_mover=float(np.mean(movers)) if movers else None, away_landings=_thin(landings))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the statistics as numbers, the landings as [pitch, yaw] pairs."""
-        return {**{name: getattr(self, name) for name in _STATISTICS}, "head_std_roll_deg": self.head_std_roll_deg,
+        return {**{name: getattr(self, name) for name in _STATISTICS}, "head_mover": self.head_mover,
                 "away_landings": [list(p) for p in self.away_landings]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StyleTargets:
-        """From :meth:`to_dict`'s form; model format 3.1 stored neither roll nor landings."""
+        """From :meth:`to_dict`'s form."""
         landings = tuple((float(p), float(y)) for p, y in data.get("away_landings", ()))
-        roll = data.get("head_std_roll_deg")
-        return cls(**{name: float(data[name]) for name in _STATISTICS}, head_std_roll_deg=None if roll is None else float(roll),
+        mover = data.get("head_mover")
+        return cls(**{name: float(data[name]) for name in _STATISTICS}, head_mover=None if mover is None else float(mover),
                    away_landings=_thin(landings))
 
 
-# The statistics every StyleTargets has (roll and the landings may be missing).
-_STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name not in ("head_std_roll_deg", "away_landings"))
+# The statistics every StyleTargets has.
+_STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name not in ("head_mover", "away_landings"))
+
+
+def aversion_starts(mutual: NDArray[np.bool_]) -> int:
+    """Looks away begun in a (frames,) mutual-gaze mask: frames off the listener after one on it."""
+    return int(np.count_nonzero(mutual[:-1] & ~mutual[1:]))
 
 
 def _thin(landings: Landings) -> Landings:
@@ -171,7 +201,6 @@ class HeadAxis:
     target_std: float
     prior_n: float
     prior: float = field(init=False)  # prior_n x target std squared: the pooled frames' sum of squares
-    has_target: bool = field(init=False)  # False for a NaN target_std
     n: int = 0
     raw_s1: float = 0.0
     raw_s2: float = 0.0
@@ -183,13 +212,9 @@ class HeadAxis:
 
     def __post_init__(self) -> None:
         self.prior = self.prior_n * self.target_std**2
-        self.has_target = not math.isnan(self.target_std)
 
     def aim_for(self, raw: float) -> float:
-        """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)
-        (the value itself when there is no target, a NaN ``target_std``)."""
-        if not self.has_target:
-            return raw
+        """The aim for the generator's next value: times target std / std(raw) x std(aim) / std(shown)."""
         prior = self.prior
         n = self.n or 1
         pooled = self.prior_n + self.n
@@ -223,6 +248,8 @@ class Steering:
     frames: int = 0
     shifts: int = 0  # saccades as the evaluation detects them on the rendered gaze
     mutual_frames: int = 0
+    aversions: int = 0  # looks away begun
+    was_mutual: bool = True  # a take starts on the listener (GazeState.rest)
     was_moving: bool = False
     axes: tuple[HeadAxis, HeadAxis, HeadAxis] | None = None  # pitch, yaw, roll; made on the first frame
     last_gaze: tuple[float, float] = (0.0, 0.0)  # where the gaze rests when a take starts
@@ -243,20 +270,25 @@ class Steering:
         """A one-frame jump the evaluation's velocity threshold counts."""
         return SACCADE_VELOCITY_DEG_S / self.fps
 
-    def onset_factors(self) -> tuple[float, float, float]:
-        """(factor on the listener, factor away, weight of the listener's landing codes) for the next frame."""
+    def onset_factors(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """For the next frame, per gaze state (on the listener, away): the factor on the onset
+        probability and the weight of the listener's landing codes."""
         t = (self.frames + 1) / self.fps
         behind = self.targets.saccade_rate_hz * t - self.shifts
         rate = math.exp(min(LIMIT, max(-LIMIT, behind / RATE_SCALE)))
         short = (self.targets.mutual_gaze_share * (self.frames + 1) - self.mutual_frames) / self.fps
         m = min(LIMIT, max(-LIMIT, short / MUTUAL_SCALE))
-        return rate * math.exp(-m), rate * math.exp(m), math.exp(m)
+        a = min(AVERSION_LIMIT, max(-AVERSION_LIMIT, (self.targets.aversion_rate_hz * t - self.aversions) / AVERSION_SCALE))
+        return (rate * math.exp(-m), math.exp(m - a)), (rate * math.exp(m), math.exp(m + a))
 
     def count(self, gaze_pitch: float, gaze_yaw: float, moved_deg: float) -> None:
         """Account for one rendered frame: the gaze where it ends and how far it moved on it. A
         saccade is a run of frames moving faster than the evaluation's velocity threshold (I-VT)."""
         self.frames += 1
-        self.mutual_frames += gaze_pitch * gaze_pitch + gaze_yaw * gaze_yaw <= MUTUAL_RADIUS_DEG**2
+        mutual = gaze_pitch * gaze_pitch + gaze_yaw * gaze_yaw <= MUTUAL_RADIUS_DEG**2
+        self.mutual_frames += mutual
+        self.aversions += self.was_mutual and not mutual
+        self.was_mutual = mutual
         moving = moved_deg > self.min_shift_deg
         self.shifts += moving and not self.was_moving
         self.was_moving = moving
@@ -271,9 +303,8 @@ class Steering:
             return out
         prior = HEAD_PRIOR_S * self.fps
         if self.axes is None:
-            roll = self.targets.head_std_roll_deg
             self.axes = (HeadAxis(self.targets.head_std_pitch_deg, prior), HeadAxis(self.targets.head_std_yaw_deg, prior),
-                         HeadAxis(math.nan if roll is None else roll, prior))
+                         HeadAxis(self.targets.head_std_roll_deg, prior))
             for axis, value in zip(self.axes, raw[0], strict=True):
                 axis.last_shown = value
         pitch, yaw, roll_axis = self.axes

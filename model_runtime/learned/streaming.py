@@ -9,7 +9,9 @@ last audio row to fill the final window and trims the output to the frames that 
 Each call gives the head and, per frame, the probabilities of a saccade onset and of its landing
 code (for a gaze on the listener and for one looking away);
 :func:`~model_runtime.learned.gaze_events.render_events` samples those into world gaze, and
-the frames (head + gaze) go back in as the next call's previous motion. The per-chunk latent z
+the frames (head + gaze) go back in as the next call's previous motion. The generator's head is
+the head's rest; the output head adds ``head_mover`` x the follow of the sampled gaze
+(:mod:`.head_follow`). The per-chunk latent z
 (scaled by the temperature) and the event
 draws come from two streams seeded with ``seed``, in chunk order, so a seed always gives the same
 motion and different seeds give different motion. The temperature and the onset gain (a factor
@@ -24,7 +26,8 @@ from numpy.typing import NDArray
 
 from model_runtime.conventions import HEAD
 from model_runtime.errors import GazeError
-from model_runtime.learned.gaze_events import GENERATOR_MOTION, GazeState, render_events, to_angles
+from model_runtime.learned.gaze_events import GENERATOR_MOTION, HEAD_PITCH_YAW, GazeState, render_events, to_angles
+from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER, HeadFollow
 from model_runtime.learned.models import LoadedModel
 from model_runtime.learned.steering import Steering, StyleTargets, landing_weights
 
@@ -33,7 +36,7 @@ class GeneratorStream:
     """Stateful generator run; ``push`` rows of audio features, then ``finish`` once."""
 
     def __init__(self, model: LoadedModel, style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
-                 *, onset_gain: float | None = None, targets: StyleTargets | None = None) -> None:
+                 *, onset_gain: float | None = None, targets: StyleTargets | None = None, head_mover: float = DEFAULT_HEAD_MOVER) -> None:
         config = model.config
         style = np.asarray(style, dtype=np.float32).reshape(-1)
         if style.shape[0] != config.style_dim:
@@ -46,6 +49,8 @@ class GeneratorStream:
         self._event_rng = np.random.default_rng(event_seed)
         self._gaze = GazeState.rest()
         self._steering = None if targets is None else Steering(targets, config.fps, landing=landing_weights(targets.away_landings, config.grid))
+        self._follow = HeadFollow(config.fps)
+        self._head_mover = float(head_mover)
         self._temperature = config.temperature if temperature is None else float(temperature)
         self._onset_gain = config.onset_gain if onset_gain is None else float(onset_gain)
         self._buffer = np.zeros((0, len(config.audio_features)), dtype=np.float32)
@@ -69,11 +74,11 @@ class GeneratorStream:
         gaze = render_events(onset * self._onset_gain, landing, hop, self._gaze, noise, self._config.grid, self._config.fps,
                              None if steering is None else [steering])
         self._prev = np.concatenate([head, gaze], axis=-1).astype(np.float32)
-        if steering is None:
-            return to_angles(self._prev[0])
-        # The generator gets its own head back; only the output is scaled (steering's head gain).
+        # The generator gets its own head back; only the output is steered and follows the gaze.
         shown = self._prev[0].astype(np.float64)
-        shown[:, HEAD] = steering.head(shown[:, HEAD], gaze[0])
+        if steering is not None:
+            shown[:, HEAD] = steering.head(shown[:, HEAD], gaze[0])
+        shown[:, HEAD_PITCH_YAW] += self._head_mover * self._follow(gaze[0])
         return to_angles(shown)
 
     def push(self, rows: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -115,8 +120,8 @@ class GeneratorStream:
 
 
 def generate_frames(model: LoadedModel, audio_rows: NDArray[np.floating], style: NDArray[np.floating], seed: int = 0, temperature: float | None = None,
-                    *, onset_gain: float | None = None, targets: StyleTargets | None = None) -> NDArray[np.float32]:
+                    *, onset_gain: float | None = None, targets: StyleTargets | None = None, head_mover: float = DEFAULT_HEAD_MOVER) -> NDArray[np.float32]:
     """Motion (frames, channels) in degrees for a whole file of audio feature rows."""
-    stream = GeneratorStream(model, style, seed, temperature, onset_gain=onset_gain, targets=targets)
+    stream = GeneratorStream(model, style, seed, temperature, onset_gain=onset_gain, targets=targets, head_mover=head_mover)
     head = stream.push(audio_rows)
     return np.concatenate([head, stream.finish()])

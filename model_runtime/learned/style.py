@@ -18,8 +18,10 @@ from numpy.typing import NDArray
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS
 from model_runtime.errors import GazeError
+from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER
 from model_runtime.learned.models import LoadedModel
 from model_runtime.learned.steering import StyleTargets
+from model_runtime.performer.presets import DEFAULT_PRESET
 
 MIN_REFERENCE_SECONDS = 1.0
 MAX_WINDOWS = 64  # enough to average out content; bounds the cost for an hour-long take
@@ -28,12 +30,20 @@ MAX_WINDOWS = 64  # enough to average out content; bounds the cost for an hour-l
 @dataclass(frozen=True)
 class StyleVector:
     """A unit style vector (style_dim,), the statistics the renderer steers to when the style has
-    them (:mod:`.steering`), and, when a fallback was used, why."""
+    them (:mod:`.steering`), and, when a fallback was used, why. ``head_mover`` is the share of
+    gaze shifts the head follows (:mod:`.head_follow`), steered or not."""
 
     vector: NDArray[np.float32]
     source: str
     note: str = ""
     targets: StyleTargets | None = None
+    head_mover: float = DEFAULT_HEAD_MOVER
+
+    @classmethod
+    def measured(cls, vector: NDArray[np.float32], source: str, targets: StyleTargets | None, note: str = "") -> StyleVector:
+        """A style with its statistics, following the gaze with their head-mover share."""
+        return cls(vector=vector, source=source, note=note, targets=targets,
+                   head_mover=DEFAULT_HEAD_MOVER if targets is None else targets.follow_share)
 
 
 def _windows(angles: NDArray[np.float32], window: int) -> NDArray[np.float32]:
@@ -65,8 +75,7 @@ def style_from_take(model: LoadedModel, clip: MotionClip, source: str = "referen
                 "it was looped to fill the window, so its style is less certain")
     vectors = encode_motion(model, _windows(angles, config.style_window))
     mean = vectors.mean(axis=0)
-    return StyleVector(vector=(mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source=source, note=note,
-                       targets=StyleTargets.of_clip(resampled))
+    return StyleVector.measured((mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source, StyleTargets.of_clip(resampled), note)
 
 
 def style_from_preset(model: LoadedModel, name: str) -> StyleVector:
@@ -75,12 +84,14 @@ def style_from_preset(model: LoadedModel, name: str) -> StyleVector:
     if name not in presets:
         known = ", ".join(sorted(presets)) or "none"
         raise GazeError(f"{model.path}: no style stored for preset {name!r}; this model knows: {known}")
-    return StyleVector(vector=np.asarray(presets[name], dtype=np.float32), source=f"preset {name}", targets=model.config.preset_statistics.get(name))
+    return StyleVector.measured(np.asarray(presets[name], dtype=np.float32), f"preset {name}", model.config.preset_statistics.get(name))
 
 
 def default_style(model: LoadedModel) -> StyleVector:
-    """The mean style of the training corpus, used when no style is given."""
+    """The style used when no style is given (the neutral preset's vector), unsteered, its head
+    following the gaze with the neutral preset's head-mover share."""
     vector = np.asarray(model.config.default_style, dtype=np.float32)
     if vector.shape != (model.config.style_dim,):
         vector = np.zeros(model.config.style_dim, dtype=np.float32)
-    return StyleVector(vector=vector, source="default (mean of the training corpus)")
+    neutral = model.config.preset_statistics.get(DEFAULT_PRESET)
+    return StyleVector(vector=vector, source=f"default (the {DEFAULT_PRESET} preset)", head_mover=DEFAULT_HEAD_MOVER if neutral is None else neutral.follow_share)

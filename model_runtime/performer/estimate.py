@@ -87,9 +87,7 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
         raise GazeError(f"{source}: the eyes and lids do not move (all eye and blink channels constant); no style can be read from it")
     default = PerformerStyle()
     fps = clip.fps
-    gaze = world_gaze(clip)
-    offset = gaze - listener_direction(gaze)
-    away = np.linalg.norm(offset, axis=1) > AWAY_THRESHOLD_DEG
+    gaze, offset, away, aversions, spot = _looks_away(clip)
     values: dict[str, float] = {}
 
     overall = float(np.mean(~away))
@@ -97,13 +95,9 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     values["mutual_gaze_speaking"] = float(np.mean(~away[speaking])) if np.any(speaking) else overall
     values["mutual_gaze_pausing"] = float(np.mean(~away[~speaking])) if np.any(~speaking) else overall
 
-    aversions = runs(away)
     inner = [(s, e) for s, e in aversions if s > 0 and e < clip.n_frames] or aversions
-    spot = np.zeros_like(offset)
     if aversions:
-        centres = np.array([np.median(offset[s:e], axis=0) for s, e in aversions])
-        for (s, e), centre in zip(aversions, centres, strict=True):
-            spot[s:e] = centre
+        centres = np.array([spot[s] for s, _ in aversions])
         values["aversion_duration_s"] = float(np.mean([e - s for s, e in inner])) / fps
         values["aversion_amplitude_deg"] = float(np.mean(np.linalg.norm(centres, axis=1)))
         values["aversion_up_share"] = float(np.mean(centres[:, 0] > 0))
@@ -129,6 +123,29 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
 
     values.update(_blink_style(clip))
     return PerformerStyle.from_dict(values, source=source).clamped()
+
+
+def _looks_away(clip: MotionClip) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], list[tuple[int, int]], NDArray[np.float64]]:
+    """World gaze (frames, 2), its offset from the listener (frames, 2), the frames looking away,
+    the looks away as (start, end) runs, and the spot each look away centres on (frames, 2; 0 on
+    the listener); all degrees."""
+    gaze = world_gaze(clip)
+    offset = gaze - listener_direction(gaze)
+    away = np.linalg.norm(offset, axis=1) > AWAY_THRESHOLD_DEG
+    aversions = runs(away)
+    spot = np.zeros_like(offset)
+    for s, e in aversions:
+        spot[s:e] = np.median(offset[s:e], axis=0)
+    return gaze, offset, away, aversions, spot
+
+
+def head_mover_share(clip: MotionClip) -> float | None:
+    """The head-mover share (:data:`~model_runtime.performer.style.PARAMETERS`) of any clip, as
+    :func:`estimate_style` measures it; None when its looks away are too small to show it."""
+    if clip.n_frames < 2:
+        return None
+    _, offset, _, aversions, spot = _looks_away(clip)
+    return _head_mover(clip.head[:, :2] - clip.head[:, :2].mean(axis=0), follow_basis(spot, offset, clip.fps), aversions, clip.fps)
 
 
 def _head_mover(head: NDArray[np.float64], basis: NDArray[np.float64], runs: list[tuple[int, int]], fps: float) -> float | None:

@@ -10,6 +10,7 @@ import torch
 from numpy.typing import NDArray
 
 from model_runtime.learned.gaze_events import GAZE, GazeGrid, saccade_events, to_generator_motion
+from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER, measured_mover, rest_head
 from model_runtime.training.corpus import Split, Take
 
 
@@ -20,6 +21,24 @@ def select(takes: list[Take], split: Split) -> list[Take]:
 def velocity(motion: NDArray[np.float32]) -> NDArray[np.float32]:
     """Frame differences (degrees per frame), 0 at the first frame; matches the style encoder's."""
     return np.concatenate([np.zeros_like(motion[:1]), np.diff(motion, axis=0)])
+
+
+def performer_movers(takes: list[Take]) -> dict[str, float]:
+    """Each performer's head-mover share: the mean of those measured on its takes, the default
+    where no take's looks away show it (as the runtime measures a reference take's)."""
+    measured: dict[str, list[float]] = defaultdict(list)
+    for take in takes:
+        share = measured_mover(take.clip(take.features.fps))
+        measured[take.performer] += [] if share is None else [share]
+    return {performer: float(np.mean(shares)) if shares else DEFAULT_HEAD_MOVER for performer, shares in measured.items()}
+
+
+def generator_motion(takes: list[Take]) -> list[NDArray[np.float32]]:
+    """Each take in the generator's layout (frames, 5: head, world gaze; degrees) with its head's
+    rest as the target: its performer's head-mover share times the follow of its gaze taken out
+    (model_runtime.learned.head_follow), which the runtime adds back on the gaze it samples."""
+    movers = performer_movers(takes)
+    return [rest_head(to_generator_motion(t.motion), movers[t.performer], t.features.fps) for t in takes]
 
 
 @dataclass(frozen=True)
@@ -40,7 +59,7 @@ class Statistics:
         audio = np.concatenate([t.audio for t in takes]).astype(np.float64)
         motion = np.concatenate([t.motion for t in takes]).astype(np.float64)
         vel = np.concatenate([velocity(t.motion) for t in takes]).astype(np.float64)
-        generator = to_generator_motion(motion).astype(np.float64)
+        generator = np.concatenate(generator_motion(takes)).astype(np.float64)
         return cls(audio.mean(0), audio.std(0), motion.mean(0), motion.std(0), vel.mean(0), vel.std(0), generator.mean(0), generator.std(0))
 
 
@@ -107,7 +126,7 @@ class GeneratorWindows:
         if not keep:
             raise ValueError(f"no take is long enough for generator windows of {self.span + lookahead} frames")
         self.takes = [takes[i] for i in keep]
-        self.motion = [to_generator_motion(t.motion) for t in self.takes]
+        self.motion = generator_motion(self.takes)
         self.onset, self.landing = [], []
         for m in self.motion:
             onset, landing = saccade_events(m[:, GAZE], fps)

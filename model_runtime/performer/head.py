@@ -32,10 +32,6 @@ _ACCENT_FALL_S: Final[float] = 0.45
 _DRIFT_WIDTH_S: Final[float] = 1.5
 _DRIFT_WEIGHT: Final[float] = 0.6
 _SHIFT_DAMPING: Final[float] = 0.85
-# Fastest the speech-driven head turns on any axis (deg/s): nods and turns in speech peak at about
-# 100 deg/s. Unbounded, a sparse, strong accent in a large style swung it 50 deg in two frames, and
-# the damping switched on for a gaze shift took 85% of its angle away in one.
-MAX_SPEECH_HEAD_SPEED_DEG_S: Final[float] = 150.0
 
 
 def dead_zone(offset: NDArray[np.float64], range_deg: float) -> NDArray[np.float64]:
@@ -141,19 +137,8 @@ def prosody_head(
         mix *= (1.0 - _SHIFT_DAMPING * busy)[:, None]
     mix -= mix.mean(axis=0)
     amplitude = np.array([style.head_pitch_deg, style.head_yaw_deg, style.head_roll_deg])
-    step = MAX_SPEECH_HEAD_SPEED_DEG_S / fps
-    limited = slew_limited(mix / np.maximum(mix.std(axis=0), 1e-9) * amplitude, step)
-    # Limiting takes some of the size off a fast style; scaled back up once, and held to the speed again.
-    return slew_limited(limited / np.maximum(limited.std(axis=0), 1e-9) * amplitude, step)
-
-
-def slew_limited(signal: NDArray[np.float64], step: float) -> NDArray[np.float64]:
-    """Each column of ``signal`` (frames, k) following it, but never moving more than ``step`` a frame."""
-    if signal.shape[0] < 2:
-        return signal.copy()
-    follow = np.frompyfunc(lambda last, value: min(max(value, last - step), last + step), 2, 1)
-    out: NDArray[np.float64] = np.column_stack([follow.accumulate(signal[:, j].astype(object)).astype(np.float64) for j in range(signal.shape[1])])
-    return out
+    scaled: NDArray[np.float64] = mix / np.maximum(mix.std(axis=0), 1e-9) * amplitude
+    return scaled
 
 
 def accent_salience(features: SpeechFeatures) -> NDArray[np.float64]:

@@ -15,7 +15,6 @@ the generator gets wrong. It never looks at the test split.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -25,16 +24,15 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.validation_split import validation_split  # noqa: E402
 from model_runtime.clip import MotionClip  # noqa: E402
 from model_runtime.conventions import ANGLE_CHANNELS  # noqa: E402
 from model_runtime.generate import Controls  # noqa: E402
 from model_runtime.learned.engine import apply_controls, generate_learned  # noqa: E402
 from model_runtime.learned.gaze_events import to_angles, to_generator_motion  # noqa: E402
 from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER, follow_track, measured_mover  # noqa: E402
-from model_runtime.learned.models import load_models  # noqa: E402
 from model_runtime.learned.style import style_from_take  # noqa: E402
-from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
-from model_runtime.training.measure import reference_pairs, top1_retrieval  # noqa: E402
+from model_runtime.training.measure import top1_retrieval  # noqa: E402
 
 
 def parts(clip: MotionClip, mover: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -61,12 +59,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--models", type=Path, default=ROOT / "assets")
     args = parser.parse_args()
-    shared = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
-    takes = build_synthetic(shared / "data" / "speech", SyntheticSettings(), lambda message: None)
-    models = load_models(args.models)
-    fps = models.config.fps
-    pairs = reference_pairs([t for t in takes if t.split == "val"], models.config.style_window)
-    references, targets = [a.clip(fps) for a, _ in pairs], [b.clip(fps) for _, b in pairs]
+    split = validation_split(args.models)
+    models, pairs, references, targets = split.models, split.pairs, split.references, split.targets
     movers = [DEFAULT_HEAD_MOVER if (m := measured_mover(r)) is None else m for r in references]
     gallery = np.stack([style_from_take(models.style_encoder, r).vector for r in references])
 

@@ -13,7 +13,6 @@ in the first take's style, ``--seeds`` times.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -22,14 +21,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.validation_split import validation_split  # noqa: E402
 from model_runtime.evaluation import evaluate  # noqa: E402
 from model_runtime.evaluation.gaze_metrics import similarity_score  # noqa: E402
 from model_runtime.generate import Controls  # noqa: E402
 from model_runtime.learned import steering  # noqa: E402
 from model_runtime.learned.engine import generate_learned  # noqa: E402
-from model_runtime.learned.models import load_models  # noqa: E402
 from model_runtime.learned.style import style_from_take  # noqa: E402
-from model_runtime.training.corpus import SyntheticSettings, build_synthetic  # noqa: E402
 from model_runtime.training.measure import away_direction, finite_correlation, metric_value, reference_pairs, top1_retrieval  # noqa: E402
 
 KEYS = ("saccade_rate_hz", "mutual_gaze_share", "head_std_yaw_deg", "head_std_pitch_deg", "head_std_roll_deg", "blink_rate_per_min", "fixation_ratio", "comp_score")
@@ -60,12 +58,8 @@ def main() -> None:
     for item in args.set:
         name, value = item.split("=")
         setattr(steering, name, tuple(map(float, value.split(","))) if "," in value else float(value))
-    shared = Path(os.environ.get("GAZE_SHARED", ROOT.parent / "shared"))
-    takes = build_synthetic(shared / "data" / "speech", SyntheticSettings(), lambda message: None)
-    models = load_models(args.models)
-    fps = models.config.fps
-    pairs = reference_pairs([t for t in takes if t.split == "val"], models.config.style_window)
-    references, targets = [a.clip(fps) for a, _ in pairs], [b.clip(fps) for _, b in pairs]
+    split = validation_split(args.models)
+    takes, models, pairs, references, targets = split.takes, split.models, split.pairs, split.references, split.targets
     clips = [[generate_learned(b.features, ref, seed=s, controls=Controls(match_statistics=not args.off), models=models) for s in range(args.seeds)]
              for (_, b), ref in zip(pairs, references, strict=True)]
     generated = np.array([[[metric_value(evaluate(c, b.features), k) for k in KEYS] for c in row] for row, (_, b) in zip(clips, pairs, strict=True)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -71,7 +73,7 @@ def test_training_targets_take_each_performers_measured_follow_out() -> None:
     features = speech_features(seconds=30.0, fps=FPS)
     takes = []
     for name, mover in (("mover", 0.9), ("still", 0.1)):
-        style = load_preset("animated_storyteller").__class__(**{**load_preset("animated_storyteller").to_dict(), "head_mover": mover})
+        style = replace(load_preset("animated_storyteller"), head_mover=mover)
         for seed in (1, 2):
             clip = perform(features, style, seed=seed)
             takes.append(take_from_clip(f"{name}/{seed}", speaker="s", performer=name, split="train", features=features, clip=clip))

@@ -105,11 +105,6 @@ class StyleTargets:
     head_mover: float | None = None  # head-mover share; None where the looks away are too small to show it
     away_landings: Landings = ()
 
-    @property
-    def follow_share(self) -> float:
-        """The head-mover share the runtime follows the gaze with (the default where none was measured)."""
-        return DEFAULT_HEAD_MOVER if self.head_mover is None else self.head_mover
-
     @classmethod
     def of_clip(cls, clip: MotionClip) -> StyleTargets | None:
         """Measured on a take; None if it is empty or any statistic is not finite."""
@@ -157,6 +152,12 @@ class StyleTargets:
 
 # The statistics every StyleTargets has.
 _STATISTICS = tuple(f.name for f in fields(StyleTargets) if f.name not in ("head_mover", "away_landings"))
+
+
+def follow_share(targets: StyleTargets | None) -> float:
+    """The head-mover share the runtime follows the gaze with: the style's, the default where it has
+    no statistics or none was measured."""
+    return DEFAULT_HEAD_MOVER if targets is None or targets.head_mover is None else targets.head_mover
 
 
 def aversion_starts(mutual: NDArray[np.bool_]) -> int:

@@ -20,7 +20,7 @@ from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS
 from model_runtime.errors import GazeError
 from model_runtime.learned.head_follow import DEFAULT_HEAD_MOVER
 from model_runtime.learned.models import LoadedModel
-from model_runtime.learned.steering import StyleTargets
+from model_runtime.learned.steering import StyleTargets, follow_share
 from model_runtime.performer.presets import DEFAULT_PRESET
 
 MIN_REFERENCE_SECONDS = 1.0
@@ -42,8 +42,7 @@ class StyleVector:
     @classmethod
     def measured(cls, vector: NDArray[np.float32], source: str, targets: StyleTargets | None, note: str = "") -> StyleVector:
         """A style with its statistics, following the gaze with their head-mover share."""
-        return cls(vector=vector, source=source, note=note, targets=targets,
-                   head_mover=DEFAULT_HEAD_MOVER if targets is None else targets.follow_share)
+        return cls(vector=vector, source=source, note=note, targets=targets, head_mover=follow_share(targets))
 
 
 def _windows(angles: NDArray[np.float32], window: int) -> NDArray[np.float32]:
@@ -94,4 +93,4 @@ def default_style(model: LoadedModel) -> StyleVector:
     if vector.shape != (model.config.style_dim,):
         vector = np.zeros(model.config.style_dim, dtype=np.float32)
     neutral = model.config.preset_statistics.get(DEFAULT_PRESET)
-    return StyleVector(vector=vector, source=f"default (the {DEFAULT_PRESET} preset)", head_mover=DEFAULT_HEAD_MOVER if neutral is None else neutral.follow_share)
+    return StyleVector(vector=vector, source=f"default (the {DEFAULT_PRESET} preset)", head_mover=follow_share(neutral))

@@ -27,6 +27,28 @@ def new_action(name: str, id_type: str) -> tuple[Any, Any]:
     return action, slot
 
 
+def new_take_actions(name: str, id_types: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
+    """Where one take's curves go, per ID type ('OBJECT', 'KEY'): (action, slot).
+
+    From 4.4 one action with a slot per ID type (glTF then exports one clip per take); before,
+    one action per ID type, the face's named ``NAME (face)``.
+    """
+    if not SLOTTED_ACTIONS:
+        out = {}
+        for id_type in id_types:
+            action = bpy.data.actions.new(name if id_type == "OBJECT" else f"{name} (face)")
+            action.id_root = id_type
+            out[id_type] = (action, None)
+        return out
+    action = bpy.data.actions.new(name)
+    return {id_type: (action, action.slots.new(id_type=id_type, name=f"{name[:50]} {id_type.lower()}")) for id_type in id_types}
+
+
+def escape(name: str) -> str:
+    """A bone or shape key name as it must appear inside an F-curve data path's quotes."""
+    return str(bpy.utils.escape_identifier(name))
+
+
 def assign_action(owner: Any, action: Any, slot: Any) -> None:
     """Make ``action`` (with ``slot`` on 4.4+) the active action of ID ``owner``."""
     anim = owner.animation_data or owner.animation_data_create()

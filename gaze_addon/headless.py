@@ -5,6 +5,9 @@
     blender -c gaze --blend scene.blend --audio a.wav --output out.blend      (4.2+, extension enabled)
 
 Exit code 0 when every file worked, 1 when any failed (the reason is printed), 2 for bad arguments.
+Every panel choice has a flag; nothing is taken from the panel state saved in the .blend unless
+``--use-panel-settings`` is given (then the flags given override it). The input .blend is never
+written: ``--output`` must be another file, and ``--preview`` renders without changing what is saved.
 Blender without the runtime's dependencies (Debian's 3.4) finds them through ``GAZE_PYTHONPATH``
 (directories separated by ``os.pathsep``), appended to ``sys.path``.
 """
@@ -23,34 +26,76 @@ if __name__ == "__main__" and not __package__:
     sys.exit(importlib.import_module(f"{_here.name}.headless").main(_argv))
 
 import argparse
+import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import bpy
 
 from model_runtime.errors import GazeError
 
-from . import keyframes, pipeline, rig_mapping
+from . import aim, pipeline, rig_mapping, takes
+from .request import LAYERINGS, AudioChoice, GenerateRequest, StyleChoice, from_settings
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff", ".m4a", ".aac", ".mp4", ".mov", ".mkv", ".opus", ".wma")
+MAX_SEED = 2**31 - 1
+MAX_FRAME = 1_048_574  # Blender's last timeline frame
+
+
+def _number(low: float, high: float, kind: type = float) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text) if kind is int else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: expected {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+def _pair(text: str) -> tuple[str, str]:
+    parts = text.split(",")
+    if len(parts) != 2 or not all(parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LEFT,RIGHT")
+    return parts[0], parts[1]
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gaze", description="Key speech-driven gaze, head and blink motion onto a rig.")
     p.add_argument("--audio", help="audio file, or a folder of them (batch); default: the scene's sound strip")
+    p.add_argument("--strip", help="the sound strip to use (default: the one under the playhead, or the only one)")
+    p.add_argument("--all-lines", action="store_true", default=None, help="one take per unmuted sound strip of the scene")
     p.add_argument("--blend", help="open this .blend first (for `blender -c gaze`)")
     p.add_argument("--style", help="preset name, take file (.csv/.npz/.npy), STYLE.json, or action:NAME")
     p.add_argument("--armature", help="armature object name (default: the only armature in the scene)")
-    p.add_argument("--mapping", default="AUTO", choices=sorted(rig_mapping.PRESET_LABELS), help="rig mapping preset")
-    p.add_argument("--engine", default="procedural", choices=("procedural", "learned"))
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head-intensity", type=float, default=1.0)
-    p.add_argument("--gaze-intensity", type=float, default=1.0)
-    p.add_argument("--blink-rate", type=float, default=0.0, help="blinks per minute (0: the style's)")
-    p.add_argument("--match-statistics", action=argparse.BooleanOptionalAction, default=True,
+    p.add_argument("--mapping", choices=sorted(rig_mapping.PRESET_LABELS), help="rig mapping (default AUTO)")
+    p.add_argument("--head-bone", help="custom mapping: the head bone")
+    p.add_argument("--left-eye-bone", help="custom mapping: the left eye bone")
+    p.add_argument("--right-eye-bone", help="custom mapping: the right eye bone")
+    p.add_argument("--facing", choices=sorted(rig_mapping.FACINGS), help="the character's facing in armature space (default AUTO: from the rig)")
+    p.add_argument("--face-mesh", help="the face mesh object (default: found from the armature)")
+    p.add_argument("--blink-target", choices=("AUTO", "SHAPE_KEYS", "BONES", "LID_CONTROLS", "PROPERTY", "NONE"), help="where blinks go (default AUTO)")
+    p.add_argument("--blink-keys", type=_pair, help="LEFT,RIGHT shape keys for blinks")
+    p.add_argument("--lid-bones", type=_pair, help="LEFT,RIGHT eyelid bones")
+    p.add_argument("--lid-angle", type=_number(-180, 180), help="rotation of a closed lid bone, degrees")
+    p.add_argument("--engine", choices=("procedural", "learned"))
+    p.add_argument("--seed", type=_number(0, MAX_SEED, int))
+    p.add_argument("--head-intensity", type=_number(0, 2))
+    p.add_argument("--gaze-intensity", type=_number(0, 2))
+    p.add_argument("--blink-rate", type=_number(0, 60), help="blinks per minute (0: the style's)")
+    p.add_argument("--match-statistics", action=argparse.BooleanOptionalAction, default=None,
                    help="learned engine: steer towards the style's measured statistics (default on)")
-    p.add_argument("--start-frame", type=int, help="timeline frame where an audio file starts (default: scene start)")
+    p.add_argument("--eye-contact", help="forward (default), camera, object:NAME or bone:ARMATURE:BONE")
+    p.add_argument("--layering", choices=sorted(LAYERINGS), help="ADD: your head keys and the generated head add up (default); USER: your keys win")
+    p.add_argument("--idle", action=argparse.BooleanOptionalAction, default=None, help="keep the character alive before, between and after lines (default on)")
+    p.add_argument("--max-minutes", type=_number(0.1, 180))
+    p.add_argument("--start-frame", type=_number(-MAX_FRAME, MAX_FRAME, int), help="timeline frame where an audio file starts (default: scene start)")
+    p.add_argument("--use-panel-settings", action="store_true", help="start from the Gaze panel's settings saved in the .blend")
     p.add_argument("--output", help="out.blend (one file), or a folder (batch: one .blend per audio file)")
     p.add_argument("--preview", help="folder for a preview still per file (Workbench, needs a camera)")
     return p
@@ -63,7 +108,14 @@ def _ensure_registered() -> None:
         register()
 
 
-def _armature(name: str | None) -> object:
+def _object(name: str, what: str) -> Any:
+    obj = bpy.data.objects.get(name)
+    if obj is None:
+        raise GazeError(f"{what}: no object named '{name}' in the file.")
+    return obj
+
+
+def _armature(name: str | None) -> Any:
     scene = bpy.context.scene
     if name:
         obj = scene.objects.get(name)
@@ -78,99 +130,196 @@ def _armature(name: str | None) -> object:
     raise GazeError(f"Several armatures ({', '.join(o.name for o in armatures)}): name one with --armature.")
 
 
-def _apply_args(settings: object, args: argparse.Namespace) -> None:
-    s = settings
-    s.engine = args.engine
-    s.seed = max(0, args.seed)
-    s.head_intensity = args.head_intensity
-    s.gaze_intensity = args.gaze_intensity
-    s.blink_rate = args.blink_rate
-    s.match_statistics = args.match_statistics
-    s.rig_preset = args.mapping
-    style = args.style or ""
-    if not style:
-        s.style_source = "DEFAULT"
-    elif style.startswith("action:"):
-        action = bpy.data.actions.get(style[len("action:") :])
+def _style(text: str | None, base: StyleChoice) -> StyleChoice:
+    if text is None:
+        return base
+    if not text:
+        return StyleChoice()
+    if text.startswith("action:"):
+        action = bpy.data.actions.get(text[len("action:") :])
         if action is None:
-            raise GazeError(f"--style {style}: no action of that name in the file.")
-        s.style_source, s.style_action = "ACTION", action
-    elif Path(style).suffix:
-        if not Path(style).is_file():
-            raise GazeError(f"--style {style}: no such file (expected a take .csv/.npz/.npy or a STYLE.json).")
-        s.style_source, s.style_take = "TAKE", str(Path(style).resolve())
-    else:
-        from model_runtime.performer.presets import PRESET_NAMES
+            raise GazeError(f"--style {text}: no action of that name in the file.")
+        return StyleChoice("ACTION", action=action)
+    if Path(text).suffix:
+        if not Path(text).is_file():
+            raise GazeError(f"--style {text}: no such file (expected a take .csv/.npz/.npy or a STYLE.json).")
+        return StyleChoice("TAKE", take=str(Path(text).resolve()))
+    from model_runtime.performer.presets import PRESET_NAMES
 
-        if style not in PRESET_NAMES:
-            raise GazeError(f"--style {style}: not a preset ({', '.join(PRESET_NAMES)}) and not a file path.")
-        s.style_source, s.style_preset = "PRESET", style
+    if text not in PRESET_NAMES:
+        raise GazeError(f"--style {text}: not a preset ({', '.join(PRESET_NAMES)}) and not a file path.")
+    return StyleChoice("PRESET", preset=text)
 
 
-def _preview(scene: object, folder: Path, stem: str, outcome: pipeline.Outcome) -> str:
-    sc = scene
-    if sc.camera is None:
+def _contact(text: str | None, base: aim.EyeContact) -> aim.EyeContact:
+    if text is None:
+        return base
+    mode, _, rest = text.partition(":")
+    mode = mode.upper()
+    if mode in ("FORWARD", "CAMERA") and not rest:
+        return aim.EyeContact(mode)
+    if mode == "OBJECT" and rest:
+        return aim.EyeContact("OBJECT", _object(rest, "--eye-contact"))
+    if mode == "BONE" and ":" in rest:
+        arm, _, bone = rest.partition(":")
+        return aim.EyeContact("BONE", _object(arm, "--eye-contact"), bone)
+    raise GazeError(f"--eye-contact {text}: expected forward, camera, object:NAME or bone:ARMATURE:BONE.")
+
+
+def request_from_args(args: argparse.Namespace, scene: Any) -> GenerateRequest:
+    """The request the flags describe; defaults (or, with --use-panel-settings, the saved panel) for the rest."""
+    base = from_settings(scene.gaze) if args.use_panel_settings else GenerateRequest()
+
+    def pick(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    m = base.mapping
+    mapping = replace(
+        m,
+        preset=pick(args.mapping, m.preset),
+        head_bone=pick(args.head_bone, m.head_bone),
+        left_eye_bone=pick(args.left_eye_bone, m.left_eye_bone),
+        right_eye_bone=pick(args.right_eye_bone, m.right_eye_bone),
+        face_mesh=_object(args.face_mesh, "--face-mesh") if args.face_mesh else m.face_mesh,
+        blink_target=pick(args.blink_target, m.blink_target),
+        blink_left_key=args.blink_keys[0] if args.blink_keys else m.blink_left_key,
+        blink_right_key=args.blink_keys[1] if args.blink_keys else m.blink_right_key,
+        left_lid_bone=args.lid_bones[0] if args.lid_bones else m.left_lid_bone,
+        right_lid_bone=args.lid_bones[1] if args.lid_bones else m.right_lid_bone,
+        lid_angle_deg=pick(args.lid_angle, m.lid_angle_deg),
+        facing=pick(args.facing, m.facing),
+    )
+    if any((args.head_bone, args.left_eye_bone, args.right_eye_bone)) and args.mapping is None:
+        mapping = replace(mapping, preset="CUSTOM")
+    audio = replace(
+        base.audio,
+        strip_name=pick(args.strip, base.audio.strip_name),
+        all_strips=pick(args.all_lines, base.audio.all_strips),
+        max_minutes=pick(args.max_minutes, base.audio.max_minutes),
+    )
+    return replace(
+        base,
+        audio=audio,
+        style=_style(args.style, base.style),
+        engine=pick(args.engine, base.engine),
+        seed=pick(args.seed, base.seed),
+        head_intensity=pick(args.head_intensity, base.head_intensity),
+        gaze_intensity=pick(args.gaze_intensity, base.gaze_intensity),
+        blink_rate=(args.blink_rate or None) if args.blink_rate is not None else base.blink_rate,
+        match_statistics=pick(args.match_statistics, base.match_statistics),
+        contact=_contact(args.eye_contact, base.contact),
+        mapping=mapping,
+        layering=pick(args.layering, base.layering),
+        fill_idle=pick(args.idle, base.fill_idle),
+    )
+
+
+def _preview(scene: Any, folder: Path, stem: str, outcome: pipeline.Outcome) -> str:
+    """A Workbench still of the take's middle frame; the scene's render settings are put back."""
+    if scene.camera is None:
         return "no camera: preview skipped"
     folder.mkdir(parents=True, exist_ok=True)
-    sc.render.engine = "BLENDER_WORKBENCH"
-    sc.render.resolution_x, sc.render.resolution_y = 320, 240
-    sc.frame_set(round((outcome.result.first_frame + outcome.result.last_frame) / 2))
-    sc.render.filepath = str(folder / f"{stem}.png")
-    bpy.ops.render.render(write_still=True)
-    return f"preview {sc.render.filepath}"
+    render = scene.render
+    saved = (render.engine, render.resolution_x, render.resolution_y, render.resolution_percentage, render.filepath, scene.frame_current)
+    try:
+        render.engine = "BLENDER_WORKBENCH"
+        render.resolution_x, render.resolution_y, render.resolution_percentage = 320, 240, 100
+        scene.frame_set(round((outcome.first_frame + outcome.last_frame) / 2))
+        render.filepath = str(folder / f"{stem}.png")
+        bpy.ops.render.render(write_still=True)
+        return f"preview {render.filepath}"
+    finally:
+        render.engine, render.resolution_x, render.resolution_y, render.resolution_percentage, render.filepath = saved[:5]
+        scene.frame_set(saved[5])
+
+
+def _same_file(a: Path, b: str) -> bool:
+    return bool(b) and Path(a).resolve() == Path(bpy.path.abspath(b)).resolve()
+
+
+def _check_output(args: argparse.Namespace, batch: bool) -> None:
+    opened = bpy.data.filepath
+    if not args.output:
+        return
+    out = Path(args.output)
+    if batch:
+        if out.suffix.lower() == ".blend":
+            raise GazeError("A folder of audio needs --output FOLDER (one .blend per audio file).")
+        if out.exists() and not out.is_dir():
+            raise GazeError(f"--output {out}: exists and is not a folder.")
+        return
+    if out.suffix.lower() != ".blend":
+        raise GazeError(f"--output {out}: expected a .blend file path.")
+    if opened and _same_file(out, opened):
+        raise GazeError(f"--output {out} is the opened scene itself: the input is never overwritten; name another file.")
+    if out.is_dir():
+        raise GazeError(f"--output {out}: is a folder; expected a .blend file path.")
+
+
+def _save(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(path.resolve()), copy=True)
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate for each audio file; print one line per file and a summary. Returns the exit code."""
     if args.blend:
-        if not Path(args.blend).is_file():
+        blend = Path(args.blend)
+        if not blend.is_file():
             raise GazeError(f"--blend {args.blend}: no such file.")
-        bpy.ops.wm.open_mainfile(filepath=str(Path(args.blend).resolve()))
+        with blend.open("rb") as handle:
+            magic = handle.read(7)
+        # Plain, zstd- or gzip-compressed .blend.
+        if magic != b"BLENDER" and magic[:4] != b"\x28\xb5\x2f\xfd" and magic[:2] != b"\x1f\x8b":
+            raise GazeError(f"--blend {args.blend}: not a .blend file (expected a file saved by Blender).")
+        try:
+            bpy.ops.wm.open_mainfile(filepath=str(blend.resolve()))
+        except RuntimeError as error:
+            raise GazeError(f"--blend {args.blend}: Blender cannot open it ({str(error).strip().splitlines()[-1]}).") from None
     _ensure_registered()
     scene = bpy.context.scene
-    settings = scene.gaze
     armature = _armature(args.armature)
-    _apply_args(settings, args)
+    request = request_from_args(args, scene)
     audio = Path(args.audio) if args.audio else None
     if audio is not None and not audio.exists():
         raise GazeError(f"--audio {audio}: no such file or folder.")
     batch = audio is not None and audio.is_dir()
     if batch:
-        files = sorted(p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+        assert audio is not None
+        files: list[Path | None] = sorted((p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES), key=lambda p: p.name)
         if not files:
             raise GazeError(f"--audio {audio}: the folder holds no audio files ({', '.join(AUDIO_SUFFIXES)}).")
-        if not args.output or args.output.endswith(".blend"):
-            raise GazeError("A folder of audio needs --output FOLDER (one .blend per audio file).")
     else:
-        files = [audio] if audio is not None else [None]
+        files = [audio]
+    _check_output(args, batch)
     start = args.start_frame if args.start_frame is not None else scene.frame_start
     failures: list[tuple[str, str]] = []
+    outcomes: list[pipeline.Outcome] = []
     started = time.monotonic()
     for path in files:
-        label = path.name if path is not None else "sound strip"
+        label = path.name if path is not None else "sound strips" if request.audio.all_strips else "sound strip"
         if path is not None:
-            settings.audio_source, settings.audio_file, settings.file_start_frame = "FILE", str(path.resolve()), start
+            line_request = replace(request, audio=AudioChoice("FILE", file=str(path.resolve()), file_start_frame=start, max_minutes=request.audio.max_minutes))
         else:
-            settings.audio_source = "STRIP"
+            line_request = replace(request, audio=replace(request.audio, source="STRIP"))
         try:
-            outcome = pipeline.run(scene, settings, armature)
+            outcome = pipeline.run(scene, line_request, armature)
             notes = list(outcome.warnings)
+            if batch and path is not None:
+                out = Path(args.output) / f"{path.stem}.blend"
+                _save(out)
+                takes.remove_all([armature, *_shape_key_owners(armature)])
+                notes.append(f"saved {out}")
             if args.preview:
                 notes.append(_preview(scene, Path(args.preview), Path(label).stem, outcome))
-            if batch:
-                out = Path(args.output) / f"{path.stem}.blend"
-                out.parent.mkdir(parents=True, exist_ok=True)
-                bpy.ops.wm.save_as_mainfile(filepath=str(out.resolve()), copy=True)
-                keyframes.remove_generated([armature, *_shape_key_owners(armature)])
-                notes.append(f"saved {out}")
+            outcomes.append(outcome)
             print(f"gaze: ok   {label}: {outcome.message}" + "".join(f"\n      note: {n}" for n in notes), flush=True)
-        except (GazeError, ValueError, OSError) as error:
-            failures.append((label, str(error)))
-            print(f"gaze: FAIL {label}: {error}", flush=True)
+        except Exception as error:
+            failures.append((label, _one_line(error)))
+            print(f"gaze: FAIL {label}: {_one_line(error)}", flush=True)
     if not batch and args.output and not failures:
         out = Path(args.output).resolve()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        bpy.ops.wm.save_as_mainfile(filepath=str(out), copy=True)
+        _save(out)
         print(f"gaze: saved {out}", flush=True)
     elif not args.output and not failures:
         print("gaze: note: no --output given, nothing saved", flush=True)
@@ -180,7 +329,13 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _shape_key_owners(armature: object) -> list[object]:
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, (GazeError, ValueError, OSError)):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error} (a bug; please report it with this line)"
+
+
+def _shape_key_owners(armature: Any) -> list[Any]:
     meshes = rig_mapping.bound_meshes(armature, bpy.context.scene)
     return [m.data.shape_keys for m in meshes if m.data.shape_keys is not None]
 
@@ -193,8 +348,8 @@ def main(argv: list[str]) -> int:
         return 2 if exit_.code else 0
     try:
         return run(args)
-    except GazeError as error:
-        print(f"gaze: error: {error}", file=sys.stderr, flush=True)
+    except Exception as error:
+        print(f"gaze: error: {_one_line(error)}", file=sys.stderr, flush=True)
         return 1
 
 

@@ -1,15 +1,14 @@
-"""Writing a motion clip onto a rig as keyframes, and reading an action back into a clip.
+"""F-curves from motion: building them for a rig's head, eyes and blinks, writing them in bulk, and
+reading an action back into a clip.
 
 Keys are written in bulk (``keyframe_points.add`` + ``foreach_set``: about 15 ms for ten minutes
-of motion) into NEW actions named after the audio: one on the armature (bones, blink properties)
-and one on the face mesh's shape keys when those are used. Existing actions are never edited: an
-action that was active before is stashed in a muted NLA track, as Blender itself does, and comes
-back on Remove.
+of motion). Data paths quote bone and shape key names with Blender's own escaping, so names with
+quotes, dots or backslashes get keys that drive them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,9 +21,6 @@ from model_runtime.takes.livelink import EYE_LOOK_FULL_DEG
 from . import compat
 from .rig_mapping import ARKIT_EYE_KEYS, BLINK_PROPERTIES, RigTarget
 
-# Custom properties stored on every action the add-on makes (ID properties survive save/load).
-TAG = "gaze_generated"
-STASH_TRACK = "[Action Stash]"
 LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation's enum (CONSTANT, LINEAR, BEZIER, ...)
 
 
@@ -38,22 +34,16 @@ class Curve:
     values: NDArray[np.float64]
 
 
-@dataclass
-class WriteResult:
-    actions: list[Any] = field(default_factory=list)
-    keys: int = 0
-    first_frame: float = 0.0
-    last_frame: float = 0.0
-    kept: list[str] = field(default_factory=list)  # earlier takes kept with a fake user
-
-    def summary(self) -> str:
-        names = ", ".join(f"'{a.name}'" for a in self.actions)
-        return f"{self.keys} keys in {names}, frames {self.first_frame:g}-{self.last_frame:g}"
+def bone_path(bone: str, prop: str) -> str:
+    return f'pose.bones["{compat.escape(bone)}"].{prop}'
 
 
-def _rotation_path(bone: str, mode: str) -> str:
-    prop = {"QUATERNION": "rotation_quaternion", "AXIS_ANGLE": "rotation_axis_angle"}.get(mode, "rotation_euler")
-    return f'pose.bones["{bone}"].{prop}'
+def rotation_property(mode: str) -> str:
+    return {"QUATERNION": "rotation_quaternion", "AXIS_ANGLE": "rotation_axis_angle"}.get(mode, "rotation_euler")
+
+
+def shape_key_path(key: str) -> str:
+    return f'key_blocks["{compat.escape(key)}"].value'
 
 
 def rest_matrix(armature: Any, bone: str) -> NDArray[np.float64]:
@@ -62,61 +52,64 @@ def rest_matrix(armature: Any, bone: str) -> NDArray[np.float64]:
     return np.array([[m[i][j] for j in range(3)] for i in range(3)])
 
 
-def _is_descendant(armature: Any, bone: str, ancestor: str) -> bool:
-    return any(p.name == ancestor for p in armature.data.bones[bone].parent_recursive)
-
-
-def _bone_curves(armature: Any, bone: str, local: NDArray[np.float64]) -> list[Curve]:
+def rotation_curves(armature: Any, bone: str, local: NDArray[np.float64]) -> list[Curve]:
+    """Curves turning ``bone`` by the pose-local rotations ``local`` (n, 3, 3), in its rotation mode."""
     mode = armature.pose.bones[bone].rotation_mode
     values = rig_pose.rotation_channels(local, mode)
-    path = _rotation_path(bone, mode)
+    path = bone_path(bone, rotation_property(mode))
     return [Curve(path, i, bone, values[:, i]) for i in range(values.shape[1])]
 
 
-def armature_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
-    """Curves for the armature object: head and eye bones, eyelid bones or blink properties."""
+def location_curves(bone: str, location: NDArray[np.float64]) -> list[Curve]:
+    """Curves for a bone's pose location (n, 3), in the bone's own rest axes."""
+    path = bone_path(bone, "location")
+    return [Curve(path, i, bone, location[:, i]) for i in range(3)]
+
+
+def head_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
+    if not target.head_bone:
+        return []
+    arm = target.armature
+    head = rig_pose.head_rotations(clip, target.frame)
+    return rotation_curves(arm, target.head_bone, rig_pose.local_from_armature(head, rest_matrix(arm, target.head_bone)))
+
+
+def blink_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
+    """Blink curves that live on the armature: eyelid bones, Rigify lid controls or properties."""
     arm = target.armature
     curves: list[Curve] = []
-    head = rig_pose.head_rotations(clip)
-    if target.head_bone:
-        curves += _bone_curves(arm, target.head_bone, rig_pose.local_from_armature(head, rest_matrix(arm, target.head_bone)))
-    for bone, angles in ((target.left_eye_bone, clip.left_eye), (target.right_eye_bone, clip.right_eye)):
-        if not bone or target.eyes_by_shape_keys:
-            continue
-        eye = rig_pose.eye_rotations(angles[:, 0], angles[:, 1])
-        # An eye bone that does not follow the head bone gets the head turn as well.
-        if target.head_bone and not _is_descendant(arm, bone, target.head_bone):
-            eye = head @ eye
-        curves += _bone_curves(arm, bone, rig_pose.local_from_armature(eye, rest_matrix(arm, bone)))
     if target.blink_mode == "BONES" and target.lid_bones:
         for bone, closure in zip(target.lid_bones, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False):
             # Lids close about their own X axis (Blender's bending axis for a bone).
             local = rig_pose.axis_rotations(0, np.radians(target.lid_angle_deg) * closure)
-            curves += _bone_curves(arm, bone, local)
+            curves += rotation_curves(arm, bone, local)
+    elif target.blink_mode == "LID_CONTROLS":
+        for lid in target.lid_controls:
+            offset = rest_matrix(arm, lid.bone).T @ lid.closed
+            curves += location_curves(lid.bone, clip.blinks[:, lid.side, None] * offset[None, :])
     elif target.blink_mode == "PROPERTY":
         for name, closure in zip(BLINK_PROPERTIES, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False):
             curves.append(Curve(f'["{name}"]', 0, "Blinks", closure))
     return curves
 
 
-def shape_key_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
-    """Curves for the face mesh's shape keys: ARKit eye look shapes and blink shapes."""
-    curves: list[Curve] = []
+def face_blink_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
+    if target.blink_mode != "SHAPE_KEYS" or not target.blink_keys:
+        return []
+    return [Curve(shape_key_path(key), 0, "Blinks", closure) for key, closure in zip(target.blink_keys, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False)]
+
+
+def eye_shape_curves(target: RigTarget, left: NDArray[np.float64], right: NDArray[np.float64]) -> list[Curve]:
+    """ARKit eye look shapes for eye-in-head (pitch, yaw) of each eye, (frames, 2) degrees."""
 
     def look(values: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.clip(values / EYE_LOOK_FULL_DEG, 0.0, 1.0)
 
-    if target.eye_keys:
-        (lp, ly), (rp, ry) = clip.left_eye.T, clip.right_eye.T
-        # Yaw > 0 turns to the character's left: out for the left eye, in for the right eye.
-        shapes = dict(zip(ARKIT_EYE_KEYS["left"], (look(lp), look(-lp), look(-ly), look(ly)), strict=False))
-        shapes.update(zip(ARKIT_EYE_KEYS["right"], (look(rp), look(-rp), look(ry), look(-ry)), strict=False))
-        for wanted, values in shapes.items():
-            curves.append(Curve(f'key_blocks["{target.eye_keys[wanted]}"].value', 0, "Eyes", values))
-    if target.blink_mode == "SHAPE_KEYS" and target.blink_keys:
-        for key, closure in zip(target.blink_keys, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False):
-            curves.append(Curve(f'key_blocks["{key}"].value', 0, "Blinks", closure))
-    return curves
+    (lp, ly), (rp, ry) = left.T, right.T
+    # Yaw > 0 turns to the character's left: out for the left eye, in for the right eye.
+    shapes = dict(zip(ARKIT_EYE_KEYS["left"], (look(lp), look(-lp), look(-ly), look(ly)), strict=False))
+    shapes.update(zip(ARKIT_EYE_KEYS["right"], (look(rp), look(-rp), look(ry), look(-ry)), strict=False))
+    return [Curve(shape_key_path(target.eye_keys[wanted]), 0, "Eyes", values) for wanted, values in shapes.items()]
 
 
 def write_curves(action: Any, slot: Any, frames: NDArray[np.float64], curves: list[Curve]) -> int:
@@ -135,131 +128,23 @@ def write_curves(action: Any, slot: Any, frames: NDArray[np.float64], curves: li
     return n * len(curves)
 
 
-def _is_generated(action: Any) -> bool:
-    return action is not None and bool(action.get(TAG, False))
+def checksum(action: Any, slot: Any) -> float:
+    """A number that changes when any key of the action's curves is edited (edit detection)."""
+    total = 0.0
+    for i, fcurve in enumerate(compat.fcurves(action, slot)):
+        co = np.zeros(2 * len(fcurve.keyframe_points), dtype=np.float64)
+        fcurve.keyframe_points.foreach_get("co", co)
+        total += float(np.sum(co * (1.0 + 0.001 * (i + np.arange(len(co)) % 7))))
+    return round(total, 3)
 
 
-def _install(owner: Any, action: Any, slot: Any, *, output: str, start_frame: int, result: WriteResult) -> None:
-    """Put ``action`` on ``owner`` without losing what was there."""
-    anim = owner.animation_data or owner.animation_data_create()
-    previous = anim.action
-    if output == "NLA":
-        compat.nla_strip(owner, action, slot, action.name, start_frame)
-        return
-    if previous is not None:
-        if _is_generated(previous):
-            # An earlier take: keep it (someone may have edited it) but out of the way.
-            previous.use_fake_user = True
-            result.kept.append(previous.name)
-            if "gaze_replaced_action" in previous:
-                action["gaze_replaced_action"] = previous["gaze_replaced_action"]
-        else:
-            track = anim.nla_tracks.new()
-            track.name = STASH_TRACK
-            track.mute = True
-            strip = track.strips.new(previous.name, int(previous.frame_range[0]), previous)
-            previous_slot = compat.action_slot_of(owner)
-            if previous_slot is not None and hasattr(strip, "action_slot"):
-                strip.action_slot = previous_slot
-            action["gaze_replaced_action"] = previous.name
-    compat.assign_action(owner, action, slot)
-
-
-def write_clip(
-    target: RigTarget,
-    clip: MotionClip,
-    *,
-    start_frame: float,
-    name: str,
-    output: str = "ACTION",
-    first_frame: float | None = None,
-    last_frame: float | None = None,
-    info: dict[str, Any] | None = None,
-) -> WriteResult:
-    """Key ``clip`` (already at the scene's frame rate) from timeline frame ``start_frame`` on.
-
-    Frames outside [first_frame, last_frame] (the visible part of a trimmed strip) are left out.
-    ``info`` is stored on each new action as custom properties (audio, fps, seed ...).
-    """
-    frames = start_frame + np.arange(clip.n_frames, dtype=np.float64)
-    keep = np.ones(clip.n_frames, dtype=bool)
-    if first_frame is not None:
-        keep &= frames >= first_frame - 1e-6
-    if last_frame is not None:
-        keep &= frames <= last_frame + 1e-6
-    if not np.any(keep):
-        raise ValueError("the clip has no frame inside the strip's visible range")
-    clip = clip.with_data(clip.data[keep])
-    frames = frames[keep]
-    result = WriteResult(first_frame=float(frames[0]), last_frame=float(frames[-1]))
-    jobs = [(target.armature, "OBJECT", armature_curves(target, clip), name)]
-    if target.face_mesh is not None:
-        jobs.append((target.face_mesh.data.shape_keys, "KEY", shape_key_curves(target, clip), f"{name} (face)"))
-    if target.blink_mode == "PROPERTY":
-        for prop in BLINK_PROPERTIES:
-            if prop not in target.armature:
-                target.armature[prop] = 0.0
-    for owner, id_type, curves, action_name in jobs:
-        if not curves:
-            continue
-        action, slot = compat.new_action(action_name, id_type)
-        action[TAG] = True
-        action["gaze_rig"] = target.armature.name
-        for key, value in (info or {}).items():
-            action[f"gaze_{key}"] = value
-        result.keys += write_curves(action, slot, frames, curves)
-        _install(owner, action, slot, output=output, start_frame=round(frames[0]), result=result)
-        result.actions.append(action)
-    return result
-
-
-def generated_actions(target_owners: list[Any]) -> list[tuple[Any, Any]]:
-    """(owner, action) for each owner whose active action or NLA strips hold a generated action."""
-    found = []
-    for owner in target_owners:
-        anim = getattr(owner, "animation_data", None) if owner is not None else None
-        if anim is None:
-            continue
-        if _is_generated(anim.action):
-            found.append((owner, anim.action))
-        for track in anim.nla_tracks:
-            for strip in track.strips:
-                if _is_generated(strip.action) and (owner, strip.action) not in found:
-                    found.append((owner, strip.action))
-    return found
-
-
-def remove_generated(owners: list[Any]) -> list[str]:
-    """Take generated actions off ``owners`` and delete them; restore stashed actions. Returns names."""
-    import bpy
-
-    removed = []
-    for owner in owners:
-        anim = getattr(owner, "animation_data", None) if owner is not None else None
-        if anim is None:
-            continue
-        restore = None
-        if _is_generated(anim.action):
-            restore = anim.action.get("gaze_replaced_action")
-        for track in list(anim.nla_tracks):
-            generated = [s for s in track.strips if _is_generated(s.action)]
-            stash = restore is not None and track.name.startswith(STASH_TRACK) and any(s.action and s.action.name == restore for s in track.strips)
-            if (generated and len(generated) == len(track.strips)) or stash:
-                anim.nla_tracks.remove(track)
-        for _, action in generated_actions([owner]):
-            if action.name not in removed:
-                removed.append(action.name)
-        if _is_generated(anim.action):
-            anim.action = bpy.data.actions.get(restore) if restore else None
-        for action in list(bpy.data.actions):
-            if action.name in removed and action.users == 0:
-                bpy.data.actions.remove(action)
-    return removed
+def _is_descendant(armature: Any, bone: str, ancestor: str) -> bool:
+    return any(p.name == ancestor for p in armature.data.bones[bone].parent_recursive)
 
 
 def _evaluate_rotation(action: Any, slot: Any, armature: Any, bone: str, frames: NDArray[np.float64]) -> NDArray[np.float64] | None:
     mode = armature.pose.bones[bone].rotation_mode
-    path = _rotation_path(bone, mode)
+    path = bone_path(bone, rotation_property(mode))
     curves = {c.array_index: c for c in compat.fcurves(action, slot) if c.data_path == path}
     if not curves:
         return None
@@ -276,7 +161,7 @@ def clip_from_action(action: Any, target: RigTarget, fps: float, slot: Any = Non
     head = _evaluate_rotation(action, slot, arm, target.head_bone, frames) if target.head_bone else None
     eyes = []
     for bone in (target.left_eye_bone, target.right_eye_bone):
-        eye = _evaluate_rotation(action, slot, arm, bone, frames) if bone else None
+        eye = _evaluate_rotation(action, slot, arm, bone, frames) if bone and target.eye_drive == "ROTATION" else None
         if eye is not None and head is not None and target.head_bone and not _is_descendant(arm, bone, target.head_bone):
             eye = np.swapaxes(head, 1, 2) @ eye
         eyes.append(eye)
@@ -288,4 +173,4 @@ def clip_from_action(action: Any, target: RigTarget, fps: float, slot: Any = Non
         paths = [f'["{p}"]' for p in BLINK_PROPERTIES]
         if all(p in props for p in paths):
             blinks = np.array([[props[p].evaluate(f) for p in paths] for f in frames])
-    return rig_pose.clip_from_rotations(fps, head=head, left_eye=eyes[0], right_eye=eyes[1], blinks=blinks, meta={"source": f"action {action.name}"})
+    return rig_pose.clip_from_rotations(fps, head=head, left_eye=eyes[0], right_eye=eyes[1], blinks=blinks, meta={"source": f"action {action.name}"}, frame=target.frame)

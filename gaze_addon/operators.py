@@ -1,6 +1,11 @@
-"""Generate, Regenerate (new seed), Remove and Apply Take: thin operators over :mod:`.pipeline`."""
+"""Generate, Regenerate (new seed), Remove and Apply Take: thin operators over :mod:`.pipeline`.
+
+Every failure is a report line: expected ones (GazeError) in their own words, anything else as
+one line naming what failed, never a traceback in the user's face.
+"""
 
 import random
+import traceback
 from pathlib import Path
 
 import bpy
@@ -8,7 +13,8 @@ from bpy.props import IntProperty, StringProperty
 
 from model_runtime.errors import GazeError
 
-from . import keyframes, pipeline, rig_mapping, sound
+from . import pipeline, rig_mapping, takes
+from .request import from_settings
 
 
 def _owners(settings, context):
@@ -19,37 +25,44 @@ def _owners(settings, context):
         for mesh in rig_mapping.bound_meshes(arm, context.scene):
             if mesh.data.shape_keys is not None:
                 owners.append(mesh.data.shape_keys)
-    if settings.face_mesh is not None and settings.face_mesh.data.shape_keys is not None:
+    if settings.face_mesh is not None and settings.face_mesh.data.shape_keys is not None and settings.face_mesh.data.shape_keys not in owners:
         owners.append(settings.face_mesh.data.shape_keys)
     return owners
 
 
-def _progress(context):
-    wm = context.window_manager
-    wm.progress_begin(0.0, 1.0)
-    return wm
+def _has_target(context):
+    if context.scene is None or not hasattr(context.scene, "gaze"):
+        return False
+    arm = pipeline.target_armature(context.scene.gaze, context.active_object)
+    return arm is not None and arm.type == "ARMATURE"
 
 
 def _finish(operator, settings, outcome):
     for warning in outcome.warnings:
         operator.report({"WARNING"}, warning)
     operator.report({"INFO"}, outcome.message)
-    settings.status = outcome.message
+    settings.status = outcome.message + (f" ({len(outcome.warnings)} warnings)" if outcome.warnings else "")
 
 
 def _fail(operator, settings, error):
-    settings.status = f"Failed: {error}"
-    operator.report({"ERROR"}, str(error))
+    if isinstance(error, (GazeError, ValueError, OSError)):
+        text = str(error)
+    else:  # a bug: one line for the animator, the details in the console
+        traceback.print_exc()
+        text = f"Gaze failed unexpectedly ({type(error).__name__}: {error}); nothing was changed. Details are in the system console."
+    settings.status = f"Failed: {text}"
+    operator.report({"ERROR"}, text)
     return {"CANCELLED"}
 
 
 def _generate(operator, context, seed):
     settings = context.scene.gaze
     armature = pipeline.target_armature(settings, context.active_object)
-    wm = _progress(context)
+    wm = context.window_manager
+    wm.progress_begin(0.0, 1.0)
     try:
-        outcome = pipeline.run(context.scene, settings, armature, seed, wm.progress_update)
-    except (GazeError, ValueError, OSError) as error:
+        outcome = pipeline.run(context.scene, from_settings(settings), armature, seed, wm.progress_update)
+    except Exception as error:
         return _fail(operator, settings, error)
     finally:
         wm.progress_end()
@@ -58,7 +71,7 @@ def _generate(operator, context, seed):
 
 
 class GAZE_OT_generate(bpy.types.Operator):
-    """Generate gaze, head and blink keys from the dialogue onto the rig (a new action)"""
+    """Generate gaze, head and blinks from the dialogue as a layer on the rig (a take per line)"""
 
     bl_idname = "gaze.generate"
     bl_label = "Generate"
@@ -66,16 +79,24 @@ class GAZE_OT_generate(bpy.types.Operator):
 
     seed: IntProperty(name="Seed", default=-1, description="-1: the panel's seed")  # type: ignore[valid-type]
 
+    @classmethod
+    def poll(cls, context):
+        return _has_target(context)
+
     def execute(self, context):
         return _generate(self, context, None if self.seed < 0 else self.seed)
 
 
 class GAZE_OT_regenerate(bpy.types.Operator):
-    """Generate again with a new random seed (the earlier take is kept with a fake user)"""
+    """Generate again with a new random seed (the line's earlier take is replaced; an edited one is kept)"""
 
     bl_idname = "gaze.regenerate"
     bl_label = "Regenerate"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    @classmethod
+    def poll(cls, context):
+        return _has_target(context)
 
     def execute(self, context):
         settings = context.scene.gaze
@@ -84,23 +105,33 @@ class GAZE_OT_regenerate(bpy.types.Operator):
 
 
 class GAZE_OT_remove(bpy.types.Operator):
-    """Remove the generated actions from the rig and bring back what was active before"""
+    """Remove the generated takes from the character and put back what the add-on changed"""
 
     bl_idname = "gaze.remove"
     bl_label = "Remove"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
 
+    @classmethod
+    def poll(cls, context):
+        return _has_target(context)
+
     def execute(self, context):
         settings = context.scene.gaze
-        owners = _owners(settings, context)
-        for owner in owners:
-            if getattr(owner, "library", None) is not None:
-                return _fail(self, settings, GazeError(f"'{owner.name}' is linked from a library and read-only; nothing removed."))
-        removed = keyframes.remove_generated(owners)
+        try:
+            owners = _owners(settings, context)
+            for owner in owners:
+                if getattr(owner, "library", None) is not None:
+                    raise GazeError(f"'{owner.name}' is linked from a library and read-only; nothing removed.")
+            removed, notes = takes.remove_all(owners)
+            context.scene.frame_set(context.scene.frame_current)
+        except Exception as error:
+            return _fail(self, settings, error)
         if not removed:
-            self.report({"WARNING"}, "No generated gaze action on the target to remove.")
+            self.report({"WARNING"}, "No generated takes on this character to remove.")
             return {"CANCELLED"}
-        settings.status = f"Removed {', '.join(removed)}"
+        for note in notes:
+            self.report({"WARNING"}, note)
+        settings.status = f"Removed {len(removed)} takes: {', '.join(removed[:4])}" + (" ..." if len(removed) > 4 else "")
         self.report({"INFO"}, settings.status)
         return {"FINISHED"}
 
@@ -115,23 +146,24 @@ class GAZE_OT_apply_take(bpy.types.Operator):
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     start_frame: IntProperty(name="Start Frame", default=1)  # type: ignore[valid-type]
 
+    @classmethod
+    def poll(cls, context):
+        return _has_target(context)
+
     def invoke(self, context, _event):
         self.start_frame = context.scene.frame_start
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
     def execute(self, context):
-        from model_runtime.takes import load_take
-
         settings = context.scene.gaze
-        scene = context.scene
         try:
-            target = rig_mapping.resolve(settings, pipeline.target_armature(settings, context.active_object), scene)
             path = bpy.path.abspath(self.filepath)
-            clip = load_take(path).resample(sound.scene_fps(scene))
-            source = sound.AudioSource(path, Path(path).stem, float(self.start_frame))
-            outcome = pipeline.write(scene, target, clip, source, output=settings.output, info={"take": path}, report=lambda _f: None)
-        except (GazeError, ValueError, OSError) as error:
+            if not Path(path).is_file():
+                raise GazeError(f"Apply Take: no such file '{path}' (expected a Live Link Face CSV, FLAME .npz/.npy or a project take).")
+            armature = pipeline.target_armature(settings, context.active_object)
+            outcome = pipeline.apply_take(context.scene, from_settings(settings), armature, path, float(self.start_frame))
+        except Exception as error:
             return _fail(self, settings, error)
         _finish(self, settings, outcome)
         return {"FINISHED"}

@@ -1,4 +1,4 @@
-"""The "Gaze" tab of the 3D viewport's sidebar (N-panel)."""
+"""The "Gaze" tab of the 3D viewport's sidebar (N-panel), in Blender's two-column property layout."""
 
 import bpy
 
@@ -14,72 +14,97 @@ class GAZE_PT_main(bpy.types.Panel):
 
     def draw(self, context):
         layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         scene = context.scene
         settings = scene.gaze
+        armature = pipeline.target_armature(settings, context.active_object)
 
-        box = layout.box()
-        box.prop(settings, "audio_source", expand=True)
+        col = layout.column(heading="Dialogue")
+        col.row().prop(settings, "audio_source", expand=True)
         if settings.audio_source == "STRIP":
-            box.prop(settings, "strip_name", icon="SOUND")
+            col.prop(settings, "all_strips")
+            if not settings.all_strips:
+                col.prop(settings, "strip_name", icon="SOUND")
             if not compat.has_audio():
-                box.label(text="This Blender has no audio support: use a file", icon="ERROR")
+                col.label(text="No audio in this Blender: use a file", icon="ERROR")
         else:
-            box.prop(settings, "audio_file")
-            box.prop(settings, "file_start_frame")
+            col.prop(settings, "audio_file", text="File")
+            col.prop(settings, "file_start_frame", text="Start")
 
-        box = layout.box()
-        box.prop(settings, "style_source")
+        col = layout.column()
+        col.prop(settings, "style_source", text="Style")
         if settings.style_source == "PRESET":
-            box.prop(settings, "style_preset")
+            col.prop(settings, "style_preset", text="Preset")
         elif settings.style_source == "TAKE":
-            box.prop(settings, "style_take")
+            col.prop(settings, "style_take", text="Take")
         elif settings.style_source == "ACTION":
-            box.prop(settings, "style_action")
+            col.prop(settings, "style_action", text="Action")
 
-        box = layout.box()
-        row = box.row()
-        row.prop(settings, "engine", expand=True)
-        box.prop(settings, "seed")
-        col = box.column(align=True)
-        col.prop(settings, "head_intensity", slider=True)
-        col.prop(settings, "gaze_intensity", slider=True)
+        col = layout.column()
+        col.prop(settings, "engine")
+        col.prop(settings, "seed")
+        sub = col.column(align=True)
+        sub.prop(settings, "head_intensity", slider=True)
+        sub.prop(settings, "gaze_intensity", slider=True)
         col.prop(settings, "blink_rate")
         if settings.engine == "learned":
-            box.prop(settings, "match_statistics")
-        box.prop(settings, "eye_contact")
-        if settings.eye_contact == "OBJECT":
-            box.prop(settings, "eye_contact_object")
+            col.prop(settings, "match_statistics", text="Match Reference")
+        col.prop(settings, "eye_contact")
+        if settings.eye_contact in ("OBJECT", "BONE"):
+            col.prop(settings, "eye_contact_object", text="Look At")
+        if settings.eye_contact == "BONE" and settings.eye_contact_object is not None and settings.eye_contact_object.type == "ARMATURE":
+            col.prop_search(settings, "eye_contact_bone", settings.eye_contact_object.data, "bones", text="Bone")
 
-        box = layout.box()
-        box.prop(settings, "armature")
-        box.prop(settings, "rig_preset")
-        armature = pipeline.target_armature(settings, context.active_object)
+        col = layout.column()
+        col.prop(settings, "armature")
+        col.prop(settings, "rig_preset", text="Mapping")
         if settings.rig_preset == "CUSTOM" and armature is not None and armature.type == "ARMATURE":
             for name in ("head_bone", "left_eye_bone", "right_eye_bone"):
-                box.prop_search(settings, name, armature.data, "bones")
-        box.prop(settings, "face_mesh")
-        box.prop(settings, "blink_target")
+                col.prop_search(settings, name, armature.data, "bones")
+        col.prop(settings, "facing")
+        col.prop(settings, "face_mesh", text="Face")
+        col.prop(settings, "blink_target", text="Blinks")
         if settings.blink_target == "SHAPE_KEYS":
-            box.prop(settings, "blink_left_key")
-            box.prop(settings, "blink_right_key")
+            col.prop(settings, "blink_left_key", text="Left Key")
+            col.prop(settings, "blink_right_key", text="Right Key")
         elif settings.blink_target == "BONES" and armature is not None and armature.type == "ARMATURE":
-            box.prop_search(settings, "left_lid_bone", armature.data, "bones")
-            box.prop_search(settings, "right_lid_bone", armature.data, "bones")
-            box.prop(settings, "lid_angle_deg")
-        box.prop(settings, "output")
+            col.prop_search(settings, "left_lid_bone", armature.data, "bones", text="Left Lid")
+            col.prop_search(settings, "right_lid_bone", armature.data, "bones", text="Right Lid")
+            col.prop(settings, "lid_angle_deg")
+        col.prop(settings, "layering")
+        col.prop(settings, "fill_idle")
 
-        row = layout.row(align=True)
-        row.scale_y = 1.4
-        row.operator("gaze.generate", icon="PLAY")
+        layout.use_property_split = False
+        col = layout.column(align=True)
+        col.scale_y = 1.3
+        col.operator("gaze.generate", icon="PLAY")
+        row = col.row(align=True)
         row.operator("gaze.regenerate", icon="FILE_REFRESH")
         row.operator("gaze.remove", icon="TRASH")
         layout.operator("gaze.apply_take", icon="IMPORT")
-        problem = pipeline.timing_problem(scene, armature) if armature is not None else None
+        problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:
-            layout.label(text=problem, icon="ERROR")
+            for line in _wrap(problem):
+                layout.label(text=line, icon="ERROR")
         if settings.status:
-            layout.label(text=settings.status, icon="INFO")
+            for line in _wrap(settings.status):
+                layout.label(text=line)
         layout.label(text=f"Scene: {sound.scene_fps(scene):.3f} fps")
+
+
+def _wrap(text: str, width: int = 38) -> list[str]:
+    """Short lines for the sidebar's narrow default width (labels do not wrap by themselves)."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines[:6]
 
 
 CLASSES = (GAZE_PT_main,)

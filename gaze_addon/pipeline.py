@@ -1,29 +1,41 @@
-"""One Generate, from the panel's settings to keys on the rig; shared by the operators and headless runs."""
+"""One Generate, from a typed request to takes on the rig; shared by the operators and headless runs."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
 
-from model_runtime import rig_pose
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import angles_from_direction, snap_fps
 from model_runtime.errors import GazeError
 
-from . import keyframes, rig_mapping, sound
+from . import aim, keyframes, layers, rig_mapping, sound, takes
+from .request import GenerateRequest
 
 Progress = Callable[[float], None]
+# Sample this many frames of a take when checking that the eyeballs really turn.
+_CHECK_FRAMES: Final[int] = 16
 
 
 @dataclass
 class Outcome:
     message: str
     warnings: list[str]
-    result: keyframes.WriteResult
-    clip: MotionClip
+    lines: list[takes.TakeResult] = field(default_factory=list)
+    clip: MotionClip | None = None
+
+    @property
+    def first_frame(self) -> float:
+        return min(r.first_frame for r in self.lines)
+
+    @property
+    def last_frame(self) -> float:
+        return max(r.last_frame for r in self.lines)
 
 
 def target_armature(settings: Any, context_object: Any) -> Any:
@@ -31,110 +43,191 @@ def target_armature(settings: Any, context_object: Any) -> Any:
     return settings.armature or context_object
 
 
-def audio_source(settings: Any, scene: Any) -> sound.AudioSource:
-    if settings.audio_source == "FILE":
-        return sound.source_from_file(settings.audio_file, settings.file_start_frame)
-    return sound.source_from_strip(sound.pick_strip(scene, settings.strip_name), scene)
-
-
-def look_at(settings: Any, scene: Any, target: rig_mapping.RigTarget) -> tuple[float, float, float] | None:
-    """(pitch, yaw, distance in metres) of the eye-contact target seen from the head at rest."""
-    if settings.eye_contact == "FORWARD":
-        return None
-    goal = scene.camera if settings.eye_contact == "CAMERA" else settings.eye_contact_object
-    if goal is None:
-        what = "The scene has no active camera" if settings.eye_contact == "CAMERA" else "No eye-contact object is set"
-        raise GazeError(f"{what}: pick one in the Gaze panel, or set Eye Contact to Forward.")
-    arm = target.armature
-    bone = target.head_bone or target.left_eye_bone
-    origin = np.array(arm.data.bones[bone].head_local) if bone else np.zeros(3)
-    to_arm = np.array(arm.matrix_world.inverted())
-    goal_arm = (to_arm @ np.append(np.array(goal.matrix_world.translation), 1.0))[:3]
-    offset = rig_pose.CHARACTER_TO_ARMATURE.T @ (goal_arm - origin)
-    distance = float(np.linalg.norm(offset)) * float(np.mean(np.array(arm.matrix_world.to_scale()))) * scene.unit_settings.scale_length
-    if distance < 1e-6:
-        raise GazeError(f"The eye-contact target '{goal.name}' sits at the head: move it in front of the character.")
-    pitch, yaw = angles_from_direction(offset)
-    return float(pitch), float(yaw), distance
-
-
-def style_value(settings: Any, scene: Any, target: rig_mapping.RigTarget) -> Any:
+def style_value(request: GenerateRequest, scene: Any, target: rig_mapping.RigTarget) -> Any:
     """What ``generate(style=...)`` gets: None, a preset name, a take path or a clip read from an action."""
     import bpy
 
-    if settings.style_source == "PRESET":
-        return settings.style_preset
-    if settings.style_source == "TAKE":
-        path = bpy.path.abspath(settings.style_take)
+    style = request.style
+    if style.source == "PRESET":
+        return style.preset
+    if style.source == "TAKE":
+        path = bpy.path.abspath(style.take) if style.take else ""
         if not path:
             raise GazeError("Style is 'Take File' but no take file is chosen in the Gaze panel.")
         return path
-    if settings.style_source == "ACTION":
-        action = settings.style_action
-        if action is None:
+    if style.source == "ACTION":
+        if style.action is None:
             raise GazeError("Style is 'Action' but no action is chosen in the Gaze panel.")
-        return keyframes.clip_from_action(action, target, sound.scene_fps(scene))
+        return keyframes.clip_from_action(style.action, target, sound.scene_fps(scene))
     return None
 
 
-def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progress: Progress | None = None) -> Outcome:
-    """Generate from the settings and key the result; raises GazeError (or a subclass) on bad input."""
-    from model_runtime.audio import load_audio
-    from model_runtime.generate import Controls, generate
+def _controls(request: GenerateRequest, look: aim.LookAt | None) -> Any:
+    from model_runtime.generate import Controls
 
-    report = progress or (lambda _f: None)
-    target = rig_mapping.resolve(settings, armature, scene)
-    source = audio_source(settings, scene)
-    try:
-        # Refuse overlong audio before decoding it (minutes of work for a 60-minute strip).
-        sound.check_length(sound.file_seconds(source.path), source.label, settings.max_minutes)
-        signal = load_audio(source.path)
-    finally:
-        source.cleanup()
-    report(0.1)
-    fps = sound.scene_fps(scene)
-    gaze = look_at(settings, scene, target)
-    controls = Controls(head_intensity=settings.head_intensity, gaze_intensity=settings.gaze_intensity, blink_rate_per_min=settings.blink_rate or None,
-                        match_statistics=bool(settings.match_statistics))
-    if gaze is not None:
-        controls = replace(controls, look_at_pitch_deg=gaze[0], look_at_yaw_deg=gaze[1], look_at_distance_m=gaze[2])
-    used_seed = settings.seed if seed is None else seed
-    clip = generate(
-        signal, fps, engine=settings.engine, style=style_value(settings, scene, target), seed=used_seed, controls=controls,
-        progress=lambda f: report(0.1 + 0.8 * f),
-    )  # fmt: skip
-    if clip.fps != snap_fps(fps):
-        clip = clip.resample(fps)
-    info: dict[str, Any] = {"seed": used_seed, "engine": settings.engine}
-    if "steered" in clip.meta:
-        info["steered"] = clip.meta["steered"]
-    return write(scene, target, clip, source, output=settings.output, info=info, report=report)
-
-
-def write(scene: Any, target: rig_mapping.RigTarget, clip: MotionClip, source: sound.AudioSource, *, output: str, info: dict[str, Any], report: Progress) -> Outcome:
-    """Key ``clip`` for ``source``'s placement; the shared tail of Generate and Apply Take."""
-    fps = sound.scene_fps(scene)
-    name = f"Gaze {source.label}"
-    stored = {"audio": source.label, "fps": fps, "start_frame": source.start_frame, **info}
-    result = keyframes.write_clip(
-        target, clip, start_frame=source.start_frame, name=name, output=output, first_frame=source.first_frame, last_frame=source.last_frame, info=stored
+    controls = Controls(
+        head_intensity=request.head_intensity, gaze_intensity=request.gaze_intensity, blink_rate_per_min=request.blink_rate, match_statistics=request.match_statistics
     )
-    report(1.0)
+    if look is None:
+        return controls
+    # The engines take the listener within reach of a head turn; beyond, the eyes do the rest.
+    return replace(
+        controls,
+        look_at_pitch_deg=float(np.clip(look.pitch_deg, -60.0, 60.0)),
+        look_at_yaw_deg=float(np.clip(look.yaw_deg, -90.0, 90.0)),
+        look_at_distance_m=float(np.clip(look.distance_m, 0.15, 1000.0)),
+    )
+
+
+def _perform(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarget, *, signal: Any, seed: int, look: aim.LookAt | None, report: Progress) -> MotionClip:
+    from model_runtime.generate import generate
+
+    fps = sound.scene_fps(scene)
+    clip = generate(signal, fps, engine=request.engine, style=style_value(request, scene, target), seed=seed, controls=_controls(request, look), progress=report)
+    return clip.resample(fps) if clip.fps != snap_fps(fps) else clip
+
+
+def take_name(label: str, request: GenerateRequest, seed: int) -> str:
+    return f"Gaze {label[:30]} {request.style.label()[:16]} s{seed}"
+
+
+def run(scene: Any, request: GenerateRequest, armature: Any, seed: int | None = None, progress: Progress | None = None) -> Outcome:
+    """Generate every requested line and key it as a take; raises GazeError (or a subclass) on bad input."""
+    report = progress or (lambda _f: None)
+    target = rig_mapping.resolve(request.mapping, armature, scene)
+    goal = aim.goal_of(request.contact, scene, target)
+    sources = sound.sources(request.audio, scene)
+    used_seed = request.seed if seed is None else seed
+    results: list[takes.TakeResult] = []
+    clip = None
+    for index, source in enumerate(sources):
+        share = 0.9 / len(sources)
+
+        def part(f: float, i: int = index, s: float = share) -> None:
+            report(i * s + s * f)
+
+        signal = sound.load_signal(source, request.audio.max_minutes)
+        first, last = source.visible_frames(signal.duration, sound.scene_fps(scene))
+        look = aim.look_at(scene, target, goal, 0.5 * (first + last))
+        clip = _perform(scene, request, target, signal=signal, seed=used_seed, look=look, report=part)
+        recipe = {"seed": used_seed, "style": request.style.label(), "engine": request.engine}
+        info = {"audio": source.label, "seed": used_seed, "engine": request.engine, "style": request.style.label(), "start_frame": source.start_frame}
+        if "steered" in clip.meta:
+            info["steered"] = clip.meta["steered"]
+        results.append(
+            takes.key_take(
+                scene, target, clip, start_frame=source.start_frame, name=take_name(source.label, request, used_seed), kind="line", line=source.key,
+                goal=goal, look=look, layering=request.layering, recipe=recipe, first_frame=first, last_frame=last, info=info,
+            )
+        )  # fmt: skip
     warnings = list(target.notes)
-    if result.kept:
-        warnings.append(f"earlier take {', '.join(result.kept)} kept (fake user); Remove deletes only the active one")
-    message = f"Gaze: {result.summary()} on {target.describe()}"
-    return Outcome(message, warnings, result, clip)
+    for result in results:
+        warnings += result.notes
+        warnings += check_eyes_turn(scene, target, result)
+    if request.fill_idle:
+        warnings += fill_idle(scene, request, target, goal, used_seed)
+    report(1.0)
+    summary = "; ".join(r.summary() for r in results)
+    return Outcome(f"Gaze: {summary} on {target.describe()}", warnings, results, clip)
+
+
+def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarget, goal: tuple[Any, str] | None, seed: int) -> list[str]:
+    """Idle takes (silence: glances, blinks, small head motion) wherever no line plays in the scene's range."""
+    from model_runtime.audio.loading import signal_from_array
+
+    fps = sound.scene_fps(scene)
+    notes: list[str] = []
+    for freed in (layers.clear_range(o, -math.inf, math.inf, kind="idle") for o, _ in takes.owners(target)):
+        takes._retire(freed, notes)
+    idle_request = replace(request, style=request.style if request.style.source != "ACTION" else replace(request.style, source="DEFAULT"))
+    for start, end, before, after in takes.gaps(target, int(scene.frame_start), int(scene.frame_end)):
+        n = end - start + 1
+        signal = signal_from_array(np.zeros(math.ceil(n / fps * 16000) + 1, dtype=np.float32), 16000, path=f"silence {start}-{end}")
+        look = aim.look_at(scene, target, goal, 0.5 * (start + end))
+        clip = _perform(scene, idle_request, target, signal=signal, seed=seed + start, look=look, report=lambda _f: None)
+        clip = clip.with_data(clip.data[:n]) if clip.n_frames > n else clip
+        clip = takes.blend_edges(clip, takes.edge_row(before, "gaze_last"), takes.edge_row(after, "gaze_first"))
+        takes.key_take(
+            scene, target, clip, start_frame=start, name=f"Gaze idle {start}-{end}", kind="idle", line=f"idle {start}", goal=goal, look=look,
+            layering=request.layering, info={"seed": seed + start},
+        )  # fmt: skip
+    return notes
+
+
+def apply_take(scene: Any, request: GenerateRequest, armature: Any, path: str, start_frame: float) -> Outcome:
+    """Key a take file onto the rig as a line take (its own gaze, not re-aimed)."""
+    from model_runtime.takes import load_take
+
+    target = rig_mapping.resolve(request.mapping, armature, scene)
+    clip = load_take(path).resample(sound.scene_fps(scene))
+    label = Path(path).stem
+    result = takes.key_take(
+        scene, target, clip, start_frame=start_frame, name=f"Gaze take {label[:40]}", kind="line", line=f"take {label}", goal=None, look=None,
+        layering=request.layering, info={"take": path},
+    )  # fmt: skip
+    return Outcome(f"Gaze: {result.summary()} on {target.describe()}", target.notes + result.notes, [result], clip)
+
+
+def _followers(armature: Any, scene: Any, bone: str) -> bool:
+    """Whether anything follows ``bone``: it deforms, has child bones, carries objects, or is a constraint target."""
+    data = armature.data.bones[bone]
+    if data.use_deform or len(data.children):
+        return True
+    if any(o.parent == armature and o.parent_type == "BONE" and o.parent_bone == bone for o in scene.objects):
+        return True
+    return any(getattr(c, "subtarget", "") == bone for pb in armature.pose.bones for c in pb.constraints)
+
+
+def check_eyes_turn(scene: Any, target: rig_mapping.RigTarget, result: takes.TakeResult) -> list[str]:
+    """A note when the keyed eye bones turn no eyeball: nothing follows them, or the eyeballs stay still."""
+    if target.eyes_by_shape_keys or not target.eye_bones:
+        return []
+    arm = target.armature
+    if target.eye_drive == "ROTATION" and not any(_followers(arm, scene, b) for b in target.eye_bones):
+        return [_nothing_follows(target)]
+    frames = np.linspace(result.first_frame, result.last_frame, _CHECK_FRAMES)
+    sight = [aim.line_of_sight(target, s) for s in (0, 1)]
+    angles = []
+    current = scene.frame_current
+    try:
+        for frame in frames:
+            scene.frame_set(round(frame))
+            head = np.eye(3)
+            if target.head_bone:
+                head = aim._rotation(np.array(arm.pose.bones[target.head_bone].matrix)) @ keyframes.rest_matrix(arm, target.head_bone).T
+            for side, ball in enumerate(target.eyeballs):
+                los = sight[side]
+                if ball and los is not None:
+                    world = aim._rotation(np.array(arm.pose.bones[ball].matrix)) @ los
+                    angles.append(np.array(angles_from_direction((head @ target.frame).T @ world), dtype=np.float64).ravel())
+    finally:
+        scene.frame_set(current)
+    if not angles:
+        return []
+    spread = float(np.max(np.ptp(np.array(angles).reshape(len(frames), -1), axis=0)))
+    return [_nothing_follows(target)] if spread < 0.2 else []
+
+
+def _nothing_follows(target: rig_mapping.RigTarget) -> str:
+    arm = target.armature
+    keyed = ", ".join(f"'{b}'" for b in target.eye_bones)
+    candidates = [
+        b.name for b in arm.data.bones if "eye" in b.name.lower() and b.name not in target.eye_bones and (b.use_deform or len(b.children) or b.name.startswith("ORG-"))
+    ][:6]
+    hint = f" Bones that would turn the eyeballs: {', '.join(candidates)} (pick them with the Custom mapping)." if candidates else ""
+    if rig_mapping.is_generated_rigify(arm):
+        hint = " This is a generated Rigify rig: use Mapping 'Rigify' (or Auto), which moves its eye target controls."
+    return f"The eyes do not move: the keyed bones {keyed} turn no eyeball (nothing deforms with them or follows them).{hint}"
 
 
 def timing_problem(scene: Any, owner: Any) -> str | None:
-    """A warning when the scene's frame rate changed since the active take was generated."""
-    anim = getattr(owner, "animation_data", None)
-    action = anim.action if anim is not None else None
-    if action is None or not action.get(keyframes.TAG):
+    """A warning when the scene's frame rate changed since the takes on ``owner`` were generated."""
+    if owner is None:
         return None
-    made_at = float(action.get("gaze_fps", 0.0))
     now = sound.scene_fps(scene)
-    if made_at and abs(made_at - now) > 1e-6:
-        return f"'{action.name}' was made at {made_at:.3f} fps, the scene now runs at {now:.3f} fps: press Regenerate to re-time it."
+    for strip in layers.strips(owner, "line"):
+        made_at = float(strip.action.get("gaze_fps", 0.0))
+        if made_at and abs(made_at - now) > 1e-6:
+            return f"'{strip.action.name}' was made at {made_at:.3f} fps; the scene now plays at {now:.3f} fps. Press Generate (same seed) to re-time it."
     return None
+

@@ -6,7 +6,8 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, Po
 
 from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES, preset_description
 
-from .rig_mapping import PRESET_LABELS
+from .request import LAYERINGS
+from .rig_mapping import FACING_LABELS, PRESET_LABELS
 from .sound import MAX_MINUTES
 
 
@@ -26,6 +27,7 @@ class GazeSettings(bpy.types.PropertyGroup):
         default="STRIP",
     )
     strip_name: StringProperty(name="Strip", description="Sound strip to use; empty: the one under the playhead, or the only one")  # type: ignore[valid-type]
+    all_strips: BoolProperty(name="Every Line", description="One take per unmuted sound strip of the scene, each at its strip's frames", default=False)  # type: ignore[valid-type]
     audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")  # type: ignore[valid-type]
     file_start_frame: IntProperty(name="Start Frame", description="Timeline frame where an audio file starts", default=1)  # type: ignore[valid-type]
     max_minutes: FloatProperty(name="Max Minutes", description="Longest audio generated at once", default=MAX_MINUTES, min=0.1, max=180.0)  # type: ignore[valid-type]
@@ -62,10 +64,16 @@ class GazeSettings(bpy.types.PropertyGroup):
     blink_rate: FloatProperty(name="Blinks / min", description="0: the style's own rate", default=0.0, min=0.0, max=60.0)  # type: ignore[valid-type]
     eye_contact: EnumProperty(  # type: ignore[valid-type]
         name="Eye Contact",
-        items=[("FORWARD", "Forward", "Straight ahead"), ("CAMERA", "Active Camera", "The scene camera"), ("OBJECT", "Object", "An object")],
+        items=[
+            ("FORWARD", "Forward", "Straight ahead"),
+            ("CAMERA", "Active Camera", "The scene camera, frame by frame"),
+            ("OBJECT", "Object", "An object, frame by frame"),
+            ("BONE", "Bone", "A bone of an armature, e.g. another character's eye"),
+        ],
         default="FORWARD",
     )
     eye_contact_object: PointerProperty(name="Look At", type=bpy.types.Object)  # type: ignore[valid-type]
+    eye_contact_bone: StringProperty(name="Bone", description="Bone of the Look At armature")  # type: ignore[valid-type]
     # Target and mapping
     armature: PointerProperty(name="Armature", type=bpy.types.Object, poll=_is_armature, description="Empty: the active object")  # type: ignore[valid-type]
     rig_preset: EnumProperty(name="Mapping", items=[(k, k.title(), v) for k, v in PRESET_LABELS.items()], default="AUTO")  # type: ignore[valid-type]
@@ -79,6 +87,7 @@ class GazeSettings(bpy.types.PropertyGroup):
             ("AUTO", "Auto", "eyeBlink shape keys if the face mesh has them, else custom properties"),
             ("SHAPE_KEYS", "Shape Keys", "Shape keys of the face mesh"),
             ("BONES", "Eyelid Bones", "Rotate eyelid bones about their X axis"),
+            ("LID_CONTROLS", "Rigify Lids", "Move a generated Rigify rig's lid controls"),
             ("PROPERTY", "Custom Property", "gaze_blink_left / gaze_blink_right on the armature, for drivers"),
             ("NONE", "None", "No blinks"),
         ],
@@ -89,11 +98,16 @@ class GazeSettings(bpy.types.PropertyGroup):
     left_lid_bone: StringProperty(name="Left Lid")  # type: ignore[valid-type]
     right_lid_bone: StringProperty(name="Right Lid")  # type: ignore[valid-type]
     lid_angle_deg: FloatProperty(name="Lid Angle", description="Rotation of a closed lid about its X axis, degrees", default=30.0, min=-180.0, max=180.0)  # type: ignore[valid-type]
-    output: EnumProperty(  # type: ignore[valid-type]
-        name="Write To",
-        items=[("ACTION", "New Action", "A new active action (any previous one is stashed)"), ("NLA", "New NLA Strip", "A new NLA track; the active action stays")],
-        default="ACTION",
+    facing: EnumProperty(name="Facing", items=[(k, k.replace("_", " ").title() if k != "AUTO" else "Auto", v) for k, v in FACING_LABELS.items()], default="AUTO")  # type: ignore[valid-type]
+    layering: EnumProperty(  # type: ignore[valid-type]
+        name="Layering",
+        items=[
+            ("ADD", LAYERINGS["ADD"], "Your head and eye keys and the generated motion add up"),
+            ("USER", LAYERINGS["USER"], "Where your action keys the head or eyes, your keys win"),
+        ],
+        default="ADD",
     )
+    fill_idle: BoolProperty(name="Alive Between Lines", description="Idle gaze, blinks and small head motion before, between and after lines", default=True)  # type: ignore[valid-type]
     show_mapping: BoolProperty(name="Mapping", default=False)  # type: ignore[valid-type]
     status: StringProperty(name="Status", default="")  # type: ignore[valid-type]
 

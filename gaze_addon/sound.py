@@ -38,10 +38,18 @@ class AudioSource:
     first_frame: float | None = None  # visible part of a trimmed strip (inclusive)
     last_frame: float | None = None
     temporary: bool = False
+    key: str = ""  # the line's identity: the strip's name, or the file's label
 
     def cleanup(self) -> None:
         if self.temporary:
             Path(self.path).unlink(missing_ok=True)
+
+    def visible_frames(self, seconds: float, fps: float) -> tuple[float, float]:
+        """First and last timeline frame of the line: the strip's visible part, else the whole audio."""
+        first = self.first_frame if self.first_frame is not None else self.start_frame
+        end = self.start_frame + max(1.0, round(seconds * fps)) - 1.0
+        last = min(end, self.last_frame) if self.last_frame is not None else end
+        return first, max(first, last)
 
 
 def pick_strip(scene: Any, name: str = "") -> Any:
@@ -83,11 +91,11 @@ def source_from_strip(strip: Any, scene: Any) -> AudioSource:
         handle, temp = tempfile.mkstemp(prefix="gaze_packed_", suffix=suffix)
         with os.fdopen(handle, "wb") as out:
             out.write(sound.packed_file.data)
-        return AudioSource(temp, label, start, first, last, temporary=True)
+        return AudioSource(temp, label, start, first, last, temporary=True, key=strip.name)
     path = bpy.path.abspath(sound.filepath, library=sound.library)
     if not os.path.isfile(path):
         raise AudioError(path, f"the file of the sound strip '{strip.name}' is missing; relink it (Strip > Movie Strip > Change Path/Files) or pack it")
-    return AudioSource(path, label, start, first, last)
+    return AudioSource(path, label, start, first, last, key=strip.name)
 
 
 def source_from_file(path: str, start_frame: float) -> AudioSource:
@@ -96,7 +104,7 @@ def source_from_file(path: str, start_frame: float) -> AudioSource:
         raise GazeError("No audio file chosen: pick one in the Gaze panel, or use a sound strip.")
     if not os.path.isfile(real):
         raise AudioError(real, "no such audio file")
-    return AudioSource(real, _label(real), start_frame)
+    return AudioSource(real, _label(real), start_frame, key=_label(real))
 
 
 def file_seconds(path: str) -> float | None:
@@ -121,3 +129,26 @@ def check_length(seconds: float | None, label: str, limit_minutes: float = MAX_M
 def strip_seconds(strip: Any, scene: Any) -> float:
     """Length of the strip's visible part in seconds."""
     return (float(strip.frame_final_end) - float(strip.frame_final_start)) / scene_fps(scene)
+
+
+def sources(choice: Any, scene: Any) -> list[AudioSource]:
+    """The lines a request names (an AudioChoice): one file, one strip, or every unmuted sound strip."""
+    if choice.source == "FILE":
+        return [source_from_file(choice.file, choice.file_start_frame)]
+    if choice.all_strips:
+        strips = [s for s in compat.sound_strips(scene) if not s.mute]
+        if not strips:
+            raise GazeError(f"The scene '{scene.name}' has no unmuted sound strip: add the dialogue in the Video Sequencer.")
+        return [source_from_strip(s, scene) for s in sorted(strips, key=lambda s: s.frame_final_start)]
+    return [source_from_strip(pick_strip(scene, choice.strip_name), scene)]
+
+
+def load_signal(source: AudioSource, max_minutes: float = MAX_MINUTES) -> Any:
+    """The source's audio as the runtime's AudioSignal (refusing overlong audio before decoding)."""
+    from model_runtime.audio import load_audio
+
+    try:
+        check_length(file_seconds(source.path), source.label, max_minutes)
+        return load_audio(source.path)
+    finally:
+        source.cleanup()

@@ -3,7 +3,10 @@
 Spaces
     *character*: (left, up, forward) coordinates of :mod:`model_runtime.conventions`.
     *armature*: the rig object's own space; a character built the usual way faces -Y there, so
-    LEFT = +X, UP = +Z, FORWARD = -Y (:data:`CHARACTER_TO_ARMATURE`).
+    LEFT = +X, UP = +Z, FORWARD = -Y (:data:`CHARACTER_TO_ARMATURE`). Other rigs lay the
+    character out otherwise (an FBX import from a Y-up tool: UP = +Y, FORWARD = +Z); every
+    function that crosses between the two spaces takes the rig's own ``frame`` (a 3x3 matrix
+    whose columns are LEFT, UP and FORWARD in armature space, see :func:`character_frame`).
     *bone rest*: a bone's rest frame, given by the 3x3 rotation part of Blender's
     ``bone.matrix_local`` (armature space, roll included).
 
@@ -60,27 +63,43 @@ def _conjugate(c: NDArray[np.float64], m: Matrices) -> Matrices:
     return out
 
 
-def to_armature(character: Matrices) -> Matrices:
+def character_frame(left: NDArray[np.float64], up: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The rig's character frame from its LEFT and UP directions in armature space, each snapped
+    to the nearest armature axis (rigs are laid out along axes; a bone's tilt must not tilt the
+    character). Raises ValueError when the two snap to the same axis.
+    """
+    snapped = []
+    for vector in (np.asarray(left, dtype=np.float64), np.asarray(up, dtype=np.float64)):
+        axis = int(np.argmax(np.abs(vector)))
+        unit = np.zeros(3)
+        unit[axis] = 1.0 if vector[axis] > 0 else -1.0
+        snapped.append(unit)
+    if abs(float(snapped[0] @ snapped[1])) > 0.5:
+        raise ValueError("the rig's left and up directions lie along the same axis")
+    return np.column_stack([snapped[0], snapped[1], np.cross(snapped[0], snapped[1])])
+
+
+def to_armature(character: Matrices, frame: NDArray[np.float64] = CHARACTER_TO_ARMATURE) -> Matrices:
     """Rotations (..., 3, 3) given in character coordinates, expressed in armature coordinates."""
-    return _conjugate(CHARACTER_TO_ARMATURE, character)
+    return _conjugate(frame, character)
 
 
-def to_character(armature: Matrices) -> Matrices:
+def to_character(armature: Matrices, frame: NDArray[np.float64] = CHARACTER_TO_ARMATURE) -> Matrices:
     """Inverse of :func:`to_armature`."""
-    return _conjugate(CHARACTER_TO_ARMATURE.T, armature)
+    return _conjugate(np.asarray(frame).T, armature)
 
 
-def head_rotations(clip: MotionClip) -> Matrices:
+def head_rotations(clip: MotionClip, frame: NDArray[np.float64] = CHARACTER_TO_ARMATURE) -> Matrices:
     """(frames, 3, 3) head rotation relative to rest, armature space."""
-    return to_armature(head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2]))
+    return to_armature(head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2]), frame)
 
 
-def eye_rotations(pitch_deg: NDArray[np.float64], yaw_deg: NDArray[np.float64]) -> Matrices:
+def eye_rotations(pitch_deg: NDArray[np.float64], yaw_deg: NDArray[np.float64], frame: NDArray[np.float64] = CHARACTER_TO_ARMATURE) -> Matrices:
     """(frames, 3, 3) eye-in-head rotations, armature space: yaw then pitch, no torsion.
 
     They turn FORWARD into ``direction_from_angles(pitch, yaw)``.
     """
-    return to_armature(head_matrix(pitch_deg, yaw_deg, np.zeros_like(np.asarray(pitch_deg, dtype=np.float64))))
+    return to_armature(head_matrix(pitch_deg, yaw_deg, np.zeros_like(np.asarray(pitch_deg, dtype=np.float64))), frame)
 
 
 def local_from_armature(rotations: Matrices, rest: NDArray[np.float64]) -> Matrices:
@@ -248,6 +267,7 @@ def clip_from_rotations(
     right_eye: Matrices | None,
     blinks: NDArray[np.float64] | None = None,
     meta: dict[str, str] | None = None,
+    frame: NDArray[np.float64] = CHARACTER_TO_ARMATURE,
 ) -> MotionClip:
     """A clip from armature-space rotations relative to rest (head, and eyes relative to the head).
 
@@ -259,10 +279,10 @@ def clip_from_rotations(
     n = len(parts[0])
     data = np.zeros((n, 9))
     if head is not None:
-        data[:, 0], data[:, 1], data[:, 2] = head_angles(to_character(head))
+        data[:, 0], data[:, 1], data[:, 2] = head_angles(to_character(head, frame))
     for eye, columns in ((left_eye, slice(3, 5)), (right_eye, slice(5, 7))):
         if eye is not None:
-            pitch, yaw = angles_from_direction(to_character(eye) @ FORWARD)
+            pitch, yaw = angles_from_direction(to_character(eye, frame) @ FORWARD)
             data[:, columns] = np.column_stack([pitch, yaw])
     if blinks is not None:
         data[:, 7:9] = np.clip(blinks, 0.0, 1.0)

@@ -238,16 +238,17 @@ def eye_directions(target: RigTarget, clip: MotionClip, pose: Pose, look: LookAt
     head_clip = head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2]) if target.head_bone else np.tile(np.eye(3), (n, 1, 1))
     head_frame = pose.head @ target.frame  # character axes carried by the head, (n, 3, 3)
     if look is None or pose.goal is None:
+        # The clip's own eyes, as they are (a take's recorded angles are not limited again).
         dirs = np.stack([np.einsum("nij,nj->ni", head_frame, direction_from_angles(e[:, 0], e[:, 1])) for e in (clip.left_eye, clip.right_eye)], axis=1)
-    else:
-        body, goal_dir, distance = _goal_in_body(target, pose, head_clip)
-        goal_pitch, goal_yaw = angles_from_direction(goal_dir)
-        gaze = world_gaze(clip)
-        pitch = gaze[:, 0] - look.pitch_deg + goal_pitch
-        yaw = gaze[:, 1] - look.yaw_deg + goal_yaw
-        point = pose.centres.mean(axis=1) + distance[:, None] * np.einsum("nij,nj->ni", body, direction_from_angles(pitch, yaw))
-        dirs = point[:, None, :] - pose.centres
-        dirs /= np.maximum(np.linalg.norm(dirs, axis=2, keepdims=True), 1e-12)
+        return EyeSolution(dirs, 0)
+    body, goal_dir, distance = _goal_in_body(target, pose, head_clip)
+    goal_pitch, goal_yaw = angles_from_direction(goal_dir)
+    gaze = world_gaze(clip)
+    pitch = gaze[:, 0] - look.pitch_deg + goal_pitch
+    yaw = gaze[:, 1] - look.yaw_deg + goal_yaw
+    point = pose.centres.mean(axis=1) + distance[:, None] * np.einsum("nij,nj->ni", body, direction_from_angles(pitch, yaw))
+    dirs = point[:, None, :] - pose.centres
+    dirs /= np.maximum(np.linalg.norm(dirs, axis=2, keepdims=True), 1e-12)
     # Keep every eye within its reach, in the head's frame.
     in_head = np.einsum("nji,nsj->nsi", head_frame, dirs)
     p, y = angles_from_direction(in_head.reshape(-1, 3))

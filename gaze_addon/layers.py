@@ -72,13 +72,17 @@ def clear_range(owner: Any, first: float, last: float, kind: str | None = None) 
     return freed
 
 
-def place(owner: Any, action: Any, slot: Any, start_frame: float) -> Any:
-    """Put ``action`` on the gaze track from ``start_frame``: COMBINE, no extrapolation."""
+def place(owner: Any, action: Any, slot: Any, first: float, last: float) -> Any:
+    """Put ``action``'s frames [first, last] on the gaze track there: COMBINE, no extrapolation."""
     remember_pose(owner)
     t = track(owner)
-    strip = t.strips.new(action.name[:60], round(start_frame), action)
+    strip = t.strips.new(action.name[:60], round(first), action)
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot
+    # The range of this owner's keys (a slotted action's range may be another slot's).
+    end = max(last, first + 1.0)
+    strip.action_frame_start, strip.action_frame_end = first, end
+    strip.frame_start, strip.frame_end = first, end
     strip.blend_type = "COMBINE"
     strip.extrapolation = "NOTHING"
     strip.use_sync_length = False

@@ -93,11 +93,8 @@ def _retire(actions: list[Any], notes: list[str]) -> list[dict[str, Any]]:
     import bpy
 
     recipes: list[dict[str, Any]] = []
-    seen = set()
-    for action in actions:
-        if action is None or action.name in seen:
-            continue
-        seen.add(action.name)
+    unique = {a.as_pointer(): a for a in actions if a is not None}  # a slotted take serves two owners
+    for action in unique.values():
         if action.get(layers.KIND) == "line":
             recipes += json.loads(action.get(_HISTORY, "[]"))
             if _RECIPE in action:
@@ -159,7 +156,7 @@ def key_take(
         result.keys += keyframes.write_curves(face[0], face[1], frames, keyframes.face_blink_curves(target, clip))
     for owner, id_type in targets:
         action, slot = made[id_type]
-        layers.place(owner, action, slot, frames[0])
+        layers.place(owner, action, slot, frames[0], frames[-1])
     # The eyes last, from the scene as it now plays (the take's head in place).
     if target.eye_bones or target.eyes_by_shape_keys:
         pose = aim.sample(scene, target, frames, goal)
@@ -237,4 +234,5 @@ def remove_all(target_owners: list[Any]) -> tuple[list[str], list[str]]:
         freed += layers.remove(owner)
     removed = sorted({a.name for a in freed if a is not None})
     _retire(freed, notes)
+    removed = [n for n in removed if n not in {k for k in notes}]
     return removed, notes

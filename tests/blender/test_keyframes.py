@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from mathutils import Matrix
 
-from gaze_addon import keyframes, rig_mapping
+from gaze_addon import compat, keyframes, layers, rig_mapping, takes
 from model_runtime import rig_pose
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import FORWARD, direction_from_angles, head_matrix
-from tests.blender.conftest import FLAME_BONES, build_armature, face_mesh, flame_rig, generate_ready
+from tests.blender.conftest import FLAME_BONES, build_armature, face_mesh, flame_rig
 from tests.conftest import random_clip
 
 BLENDER_FORWARD = np.array([0.0, -1.0, 0.0])  # the character faces -Y
@@ -46,12 +46,17 @@ def expected(obj, clip: MotionClip, i: int) -> tuple[np.ndarray, np.ndarray, np.
     return world @ C @ head @ C.T @ world.T, gaze[0], gaze[1]
 
 
-def write(scene, obj, clip, start=1, **kw):
-    settings = generate_ready(scene, obj)
-    for key, value in kw.items():
-        setattr(settings, key, value)
-    target = rig_mapping.resolve(settings, obj, scene)
-    return target, keyframes.write_clip(target, clip, start_frame=start, name="Gaze test", output=settings.output, info={"fps": 25.0})
+def write(scene, obj, clip, start=1, **mapping):
+    """Key ``clip`` as one take with the eyes the clip's own (no eye-contact goal)."""
+    target = rig_mapping.resolve(rig_mapping.MappingChoice(**mapping), obj, scene)
+    return target, takes.key_take(scene, target, clip, start_frame=start, name="Gaze test", kind="line", line="test", goal=None, look=None, info={"fps": 25.0})
+
+
+def take_action(owner):
+    """The action of the owner's one generated strip."""
+    strips = layers.strips(owner)
+    assert len(strips) == 1
+    return strips[0].action, getattr(strips[0], "action_slot", None)
 
 
 @pytest.mark.parametrize("mode", rig_pose.ROTATION_MODES)
@@ -99,67 +104,78 @@ def test_keys_are_linear_one_per_frame_and_read_back(empty_file):
     obj = flame_rig(rotation_mode="YXZ")
     clip = strong_clip()
     target, result = write(empty_file, obj, clip, start=-7)
-    action = obj.animation_data.action
+    action, slot = take_action(obj)
     assert action.name == "Gaze test" and action["gaze_generated"]
+    assert obj.animation_data.action is None  # a layer: no active action is set
     assert result.first_frame == -7 and result.last_frame == -7 + clip.n_frames - 1
-    from gaze_addon import compat
-
-    curves = list(compat.fcurves(action, compat.action_slot_of(obj)))
+    curves = list(compat.fcurves(action, slot))
     assert len(curves) == 3 * 3 + 2  # three Euler bones + two blink properties
     assert all(len(c.keyframe_points) == clip.n_frames for c in curves)
     assert {k.interpolation for c in curves for k in c.keyframe_points} == {"LINEAR"}
-    back = keyframes.clip_from_action(action, target, 25.0, compat.action_slot_of(obj))
-    np.testing.assert_allclose(back.data, clip.data, atol=0.02)
+    back = keyframes.clip_from_action(action, target, 25.0, slot)
+    np.testing.assert_allclose(back.data[:, :7], clip.data[:, :7], atol=0.02)
 
 
-def test_existing_action_is_left_intact_stashed_and_restored_by_remove(empty_file):
+def test_the_users_action_keeps_playing_and_head_keys_add_up(empty_file):
+    scene = empty_file
     obj = flame_rig()
     mine = bpy.data.actions.new("Body")
     obj.animation_data_create()
     obj.animation_data.action = mine
-    obj.pose.bones["neck"].rotation_quaternion = (0.9, 0.1, 0.0, 0.0)
-    obj.keyframe_insert('pose.bones["neck"].rotation_quaternion', frame=5)
-    from gaze_addon import compat
+    turn = Matrix.Rotation(math.radians(20), 4, "Z").to_quaternion()
+    for frame in (1, 60):
+        obj.pose.bones["root"].rotation_quaternion = turn if frame == 60 else (1, 0, 0, 0)
+        obj.keyframe_insert('pose.bones["root"].rotation_quaternion', frame=frame)
+    obj.pose.bones["neck"].rotation_quaternion = Matrix.Rotation(math.radians(15), 4, "X").to_quaternion()
+    obj.keyframe_insert('pose.bones["neck"].rotation_quaternion', frame=1)
+    slot = compat.action_slot_of(obj)
+    before = [(c.data_path, c.array_index, tuple(k.co)) for c in compat.fcurves(mine, slot) for k in c.keyframe_points]
+    clip = strong_clip()
+    write(scene, obj, clip)
+    assert obj.animation_data.action == mine and not obj.animation_data.nla_tracks[0].mute
+    after = [(c.data_path, c.array_index, tuple(k.co)) for c in compat.fcurves(mine, slot) for k in c.keyframe_points]
+    assert after == before  # the user's keys are untouched
+    scene.frame_set(60)
+    # The body bone plays the user's animation exactly.
+    root = np.array(obj.pose.bones["root"].matrix.to_3x3())
+    np.testing.assert_allclose(root, np.array(obj.data.bones["root"].matrix_local.to_3x3()) @ np.array(turn.to_matrix()), atol=1e-4)
+    # The user's neck keys and the generated head add up (COMBINE): the head differs from both alone.
+    assert obj.animation_data.action_blend_type == "COMBINE"
+    scene.frame_set(30)
+    user_only = Matrix.Rotation(math.radians(15), 4, "X").to_quaternion()
+    assert obj.pose.bones["neck"].rotation_quaternion.rotation_difference(user_only).angle > math.radians(2)
+    # Remove puts back the blend type and takes nothing of the user's.
+    removed, _ = takes.remove_all([obj])
+    assert removed == ["Gaze test"] and obj.animation_data.action == mine
+    assert obj.animation_data.action_blend_type == "REPLACE" and not obj.animation_data.nla_tracks
+    assert "Gaze test" not in bpy.data.actions and "Body" in bpy.data.actions
 
-    before = [(c.data_path, c.array_index, tuple(k.co)) for c in compat.fcurves(mine, compat.action_slot_of(obj)) for k in c.keyframe_points]
-    assert before
-    write(empty_file, obj, strong_clip())
-    assert obj.animation_data.action.name == "Gaze test"
-    assert any(t.name == keyframes.STASH_TRACK and t.strips[0].action == mine for t in obj.animation_data.nla_tracks)
-    after = [(c.data_path, c.array_index, tuple(k.co)) for c in compat.fcurves(mine, None) for k in c.keyframe_points]
-    assert after == before
-    write(empty_file, obj, strong_clip())  # a second take: the stash still belongs to the rig
-    assert obj.animation_data.action.name == "Gaze test.001"
-    removed = keyframes.remove_generated([obj])
-    assert removed == ["Gaze test.001"]
-    assert bpy.data.actions["Gaze test"].use_fake_user  # the first take is kept
-    assert obj.animation_data.action == mine
-    assert not obj.animation_data.nla_tracks
-    assert "Gaze test.001" not in bpy.data.actions
 
-
-def test_nla_output_keeps_the_active_action(empty_file):
+def test_users_keys_win_when_asked(empty_file):
     obj = flame_rig()
-    mine = bpy.data.actions.new("Body")
     obj.animation_data_create()
-    obj.animation_data.action = mine
-    write(empty_file, obj, strong_clip(), start=40, output="NLA")
-    assert obj.animation_data.action == mine
-    strip = obj.animation_data.nla_tracks[0].strips[0]
-    assert strip.action.name == "Gaze test" and strip.frame_start == 40
+    obj.animation_data.action = bpy.data.actions.new("Body")
+    obj.pose.bones["neck"].rotation_quaternion = (1, 0, 0, 0)
+    obj.keyframe_insert('pose.bones["neck"].rotation_quaternion', frame=1)
+    target = rig_mapping.resolve(rig_mapping.MappingChoice(), obj, empty_file)
+    result = takes.key_take(empty_file, target, strong_clip(), start_frame=1, name="T", kind="line", line="t", goal=None, look=None, layering="USER")
+    assert any("your keys win" in n for n in result.notes)
+    empty_file.frame_set(10)
+    assert obj.pose.bones["neck"].rotation_quaternion.angle == pytest.approx(0.0, abs=1e-5)
+    assert obj.pose.bones["left_eye"].rotation_quaternion.angle > 0.01  # the eyes still come from the take
 
 
 def test_arkit_shape_keys_drive_eyes_and_blinks_with_the_right_sides(empty_file):
     obj = build_armature("Body", [("root", None, (0, 0, 0), (0, 0, 1), 0.0), ("neck", "root", (0, 0, 1.5), (0, 0, 1.6), 0.0)])
     face = face_mesh(obj)
     jaw = face.data.shape_keys.key_blocks["jawOpen"].value
-    n = 4
+    n = 20
     clip = MotionClip.from_channels(
-        25.0, n, left_eye_yaw=np.full(n, 15.0), right_eye_yaw=np.full(n, 15.0), left_eye_pitch=np.full(n, -30.0), blink_left=np.linspace(0, 1, n)
+        25.0, n, left_eye_yaw=np.full(n, 15.0), right_eye_yaw=np.full(n, 15.0), left_eye_pitch=np.full(n, -30.0), blink_left=np.full(n, 1.0)
     )
     target, _ = write(empty_file, obj, clip)
     assert target.preset == "ARKIT" and target.blink_mode == "SHAPE_KEYS" and target.head_bone == "neck"
-    empty_file.frame_set(4)
+    empty_file.frame_set(10)
     keys = face.data.shape_keys.key_blocks
     # Both eyes look to the character's left: out for the left eye, in for the right eye.
     assert keys["eyeLookOutLeft"].value == pytest.approx(0.5, abs=1e-3) and keys["eyeLookInLeft"].value == 0.0
@@ -167,24 +183,27 @@ def test_arkit_shape_keys_drive_eyes_and_blinks_with_the_right_sides(empty_file)
     assert keys["eyeLookDownLeft"].value == pytest.approx(1.0, abs=1e-3)
     assert keys["eyeBlinkLeft"].value == pytest.approx(1.0, abs=1e-3) and keys["eyeBlinkRight"].value == 0.0
     assert keys["jawOpen"].value == jaw  # keys the mapping does not name are left alone
-    assert face.data.shape_keys.animation_data.action.name == "Gaze test (face)"
-    assert sorted(keyframes.remove_generated([obj, face.data.shape_keys])) == ["Gaze test", "Gaze test (face)"]
-    assert face.data.shape_keys.animation_data.action is None and not bpy.data.actions
+    # The take's last frame has its lids open again.
+    empty_file.frame_set(n)
+    assert keys["eyeBlinkLeft"].value == pytest.approx(0.0, abs=1e-3)
+    removed, _ = takes.remove_all([obj, face.data.shape_keys])
+    assert removed and not bpy.data.actions and not face.data.shape_keys.animation_data.nla_tracks
 
 
 def test_blinks_on_eyelid_bones_and_on_custom_properties(empty_file):
     bones = [*FLAME_BONES, ("lid.L", "neck", (0.03, -0.09, 1.67), (0.03, -0.11, 1.67), 0.0), ("lid.R", "neck", (-0.03, -0.09, 1.67), (-0.03, -0.11, 1.67), 0.0)]  # fmt: skip
     obj = build_armature("Lids", bones, "QUATERNION")
-    clip = MotionClip.from_channels(25.0, 3, blink_left=np.array([0.0, 0.5, 1.0]), blink_right=np.array([1.0, 0.0, 0.0]))
+    n = 20
+    clip = MotionClip.from_channels(25.0, n, blink_left=np.full(n, 1.0), blink_right=np.zeros(n))
     write(empty_file, obj, clip, blink_target="BONES", left_lid_bone="lid.L", right_lid_bone="lid.R", lid_angle_deg=40.0)
-    empty_file.frame_set(3)
+    empty_file.frame_set(10)
     angle = math.degrees(obj.pose.bones["lid.L"].rotation_quaternion.angle)
     assert angle == pytest.approx(40.0, abs=0.1)
     assert obj.pose.bones["lid.R"].rotation_quaternion.angle == pytest.approx(0.0, abs=1e-4)
     other = flame_rig("Props")
-    write(empty_file, other, clip, armature=other, blink_target="PROPERTY")
-    empty_file.frame_set(2)
-    assert other["gaze_blink_left"] == pytest.approx(0.5) and other["gaze_blink_right"] == pytest.approx(0.0)
+    write(empty_file, other, clip, blink_target="PROPERTY")
+    empty_file.frame_set(10)
+    assert other["gaze_blink_left"] == pytest.approx(1.0) and other["gaze_blink_right"] == pytest.approx(0.0)
 
 
 def test_write_ten_minutes_is_complete(empty_file):
@@ -192,6 +211,7 @@ def test_write_ten_minutes_is_complete(empty_file):
     clip = random_clip(fps=25.0, seconds=600.0)
     _, result = write(empty_file, obj, clip)
     assert result.keys == clip.n_frames * (3 * 4 + 2)
+    assert layers.strips(obj)[0].frame_end == clip.n_frames
 
 
 def test_forward_gaze_is_the_rest_pose(empty_file):

@@ -79,7 +79,6 @@ def style_value(settings: Any, scene: Any, target: rig_mapping.RigTarget) -> Any
 
 def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progress: Progress | None = None) -> Outcome:
     """Generate from the settings and key the result; raises GazeError (or a subclass) on bad input."""
-    from model_runtime.audio import load_audio
     from model_runtime.generate import Controls, generate
 
     report = progress or (lambda _f: None)
@@ -88,7 +87,7 @@ def run(scene: Any, settings: Any, armature: Any, seed: int | None = None, progr
     try:
         # Refuse overlong audio before decoding it (minutes of work for a 60-minute strip).
         sound.check_length(sound.file_seconds(source.path), source.label, settings.max_minutes)
-        signal = load_audio(source.path)
+        signal = sound.load_signal(source)
     finally:
         source.cleanup()
     report(0.1)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import bpy
@@ -141,8 +142,9 @@ def unregister_cli_command(handle: Any) -> None:
         bpy.utils.unregister_cli_command(handle)
 
 
+@functools.cache
 def audio_module() -> Any:
-    """Blender's audio module ``aud`` where it decodes here, else None.
+    """Blender's audio module ``aud`` where it decodes here, else None (tried once: a failing import prints numpy's traceback).
 
     None on the PyPI 4.2 wheel (built without audaspace) and where ``import aud`` fails: Debian's
     3.4 ``aud`` is built against numpy 1 and does not import next to a numpy 2.

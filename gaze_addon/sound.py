@@ -115,18 +115,16 @@ def source_from_file(path: str, start_frame: float) -> AudioSource:
 def file_seconds(path: str) -> float | None:
     """Length of an audio file from its header, nothing decoded; None where no header says (load_signal says why).
 
-    libsndfile first (wav/flac/ogg/mp3/aiff), then Blender's ``aud`` for what only FFmpeg reads
-    (.m4a/.aac/.mp4: the container's length, or FFmpeg's estimate for a raw .aac stream).
+    The runtime's reading of the header (libsndfile; PyAV where installed), else Blender's ``aud``
+    for what only FFmpeg reads (.m4a/.aac/.mp4: the container's length, or FFmpeg's estimate for a
+    raw .aac stream).
     """
-    import soundfile
+    from model_runtime.audio.loading import header_seconds
 
-    try:
-        return float(soundfile.info(path).duration)
-    except (RuntimeError, ValueError, TypeError, soundfile.LibsndfileError):
-        pass
+    seconds = header_seconds(path)
     aud = compat.audio_module()
-    if aud is None:
-        return None
+    if seconds is not None or aud is None:
+        return seconds
     try:
         sound = aud.Sound(path)
         rate = float(sound.specs[0])

@@ -96,6 +96,16 @@ def test_other_ffmpeg_formats_decode(tmp_path: Path):
     assert np.median(features.f0_hz[features.voiced]) == pytest.approx(220.0, rel=0.02)
 
 
+def test_length_from_the_header(speech_wav: Path, tmp_path: Path):
+    m4a = encoded(speech_wav, tmp_path / "dialogue.m4a")
+    assert loading.header_seconds(m4a) == pytest.approx(load_audio(speech_wav).duration, abs=AAC_FRAME_SECONDS)
+    assert loading.header_seconds(speech_wav) == pytest.approx(load_audio(speech_wav).duration, abs=1e-4)
+    garbage = tmp_path / "garbage.m4a"
+    garbage.write_bytes(b"\x00\x01" * 3000)
+    assert loading.header_seconds(garbage) is None
+    assert loading.header_seconds(tmp_path / "missing.m4a") is None
+
+
 def test_streaming_gives_the_same_samples(speech_wav: Path, tmp_path: Path):
     path = encoded(speech_wav, tmp_path / "dialogue.m4a")
     blocks = list(iter_audio_blocks(path, block_frames=4096))

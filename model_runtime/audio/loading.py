@@ -239,6 +239,18 @@ def iter_audio_blocks(path: str | Path, block_frames: int = BLOCK_FRAMES) -> Ite
     yield from _mono_blocks(path, _open(path, limit_length=False), block_frames)
 
 
+def header_seconds(path: str | Path) -> float | None:
+    """The file's length from its header, nothing decoded; None where it cannot be read or does not say.
+
+    For checking a length limit before decoding (load_audio says why a file cannot be read).
+    """
+    try:
+        opened = _open(Path(path), limit_length=False)
+    except AudioError:
+        return None
+    return None if opened.frames is None else opened.frames / opened.rate
+
+
 def load_audio(path: str | Path) -> AudioSignal:
     """Decode an audio file (any rate 8-192 kHz, any channel count) to mono 16 kHz float32.
 

@@ -84,6 +84,16 @@ def test_video_with_a_sound_track(speech_wav: Path, tmp_path: Path):
     assert abs(lag) <= 32 and correlation > 0.98
 
 
+def test_avi_and_ogg_video_sound_tracks(speech_wav: Path, tmp_path: Path):
+    # RIFF and Ogg headers that are not wav or Vorbis audio: libsndfile refuses them, FFmpeg reads them.
+    reference = load_audio(speech_wav)
+    for name, codecs in (("shot.avi", ("-c:v", "mpeg4", "-c:a", "pcm_s16le")), ("shot.ogv", ("-c:v", "libtheora", "-c:a", "libvorbis"))):
+        movie = tmp_path / name
+        run_ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x48:r=25:d=5", "-i", speech_wav, "-shortest", *codecs, movie)
+        lag, correlation = best_lag(reference.samples, load_audio(movie).samples, most=800)
+        assert abs(lag) <= 32 and correlation > 0.95, name
+
+
 def test_other_ffmpeg_formats_decode(tmp_path: Path):
     # Mono 48 kHz Opus in Matroska, a codec and container libsndfile does not read.
     rate = 48000

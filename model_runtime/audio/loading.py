@@ -35,9 +35,15 @@ BLOCK_FRAMES = 1 << 16
 # Read by libsndfile (soundfile), always available.
 EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
 # Read through PyAV (FFmpeg) when it is installed; any other container FFmpeg decodes works too.
-FFMPEG_EXTENSIONS = (".m4a", ".aac", ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".opus", ".wma", ".ac3")
-# Headers libsndfile owns: a file starting so that it cannot read is broken, not of another format.
-_LIBSNDFILE_MAGIC = (b"RIFF", b"RF64", b"fLaC", b"OggS", b"FORM")
+FFMPEG_EXTENSIONS = (".m4a", ".aac", ".mp4", ".mov", ".m4v", ".mkv", ".mka", ".webm", ".avi", ".opus", ".wma", ".ac3")
+
+
+def _libsndfile_owns(head: bytes) -> bool:
+    """A wav, flac or aiff header: if libsndfile cannot read it, it is broken, not of another format.
+
+    RIFF also holds .avi, and Ogg also holds video and codecs libsndfile lacks: those go on to PyAV.
+    """
+    return head[:4] in (b"fLaC", b"FORM", b"RF64") or (head[:4] == b"RIFF" and head[8:12] != b"AVI ")
 
 
 def _pyav() -> ModuleType | None:
@@ -65,7 +71,7 @@ def _describe_unreadable(path: Path, head: bytes, exc: Exception) -> str:
     if _is_text(head):
         return "not an audio file: it holds plain text"
     suffix = path.suffix.lower()
-    if suffix in FFMPEG_EXTENSIONS and not head.startswith(_LIBSNDFILE_MAGIC):
+    if suffix in FFMPEG_EXTENSIONS and not _libsndfile_owns(head):
         return (
             f"unsupported audio format {suffix!r} without PyAV: install it (pip install av, or gaze-motion-runtime[media]) or convert the file to wav or flac"
         )
@@ -164,7 +170,7 @@ def _open(path: Path, limit_length: bool = True) -> _Opened:
     except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
         head = _head(path)
         av = _pyav()
-        if av is None or _is_text(head) or head.startswith(_LIBSNDFILE_MAGIC):
+        if av is None or _is_text(head) or _libsndfile_owns(head):
             raise AudioError(path, _describe_unreadable(path, head, exc)) from exc
         opened = _open_with_pyav(av, path)
     else:

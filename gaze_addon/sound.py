@@ -149,7 +149,10 @@ def strip_seconds(strip: Any, scene: Any) -> float:
 
 
 _MISSING = "the file of the sound strip '{strip}' is missing; point it at the file again in the Sequencer's sidebar (Strip tab > Source), or pack it"
-_UNREADABLE = "convert it to WAV or FLAC, or pick another file"
+_UNREADABLE = "export it again as WAV or FLAC, or pick another file"
+# Formats whose header gives the exact length (an MP4 index, a wav/flac/aiff frame count), so that
+# decoding much less than it means a cut-off file. Raw .aac and mp3 give an estimate from the bit rate.
+_EXACT_LENGTH = (".m4a", ".mp4", ".m4v", ".mov", ".wav", ".flac", ".aif", ".aiff")
 
 
 def load_signal(source: AudioSource) -> AudioSignal:
@@ -181,6 +184,7 @@ def _decode_with_aud(aud: Any, path: str, shown: str) -> AudioSignal:
     try:
         sound = aud.Sound(path)
         rate, channels = float(sound.specs[0]), int(sound.specs[1])
+        header_frames = int(sound.length)
         if channels == 2:
             # audaspace mixes stereo to mono as left + right (exactly): halve it for the runtime's mean.
             samples = sound.rechannel(1).data()
@@ -197,6 +201,10 @@ def _decode_with_aud(aud: Any, path: str, shown: str) -> AudioSignal:
             if problem.startswith("unsupported audio format"):
                 problem = "Blender cannot read it: it is not audio, or the file is damaged"
             raise AudioError(shown, problem) from error
+    # FFmpeg skips what it cannot decode of a cut-off file; audaspace passes on what is left.
+    if Path(path).suffix.lower() in _EXACT_LENGTH and rate > 0 and len(samples) < 0.95 * header_frames - 0.1 * rate:
+        said, got = header_frames / rate, len(samples) / rate
+        raise AudioError(shown, f"it ends early, a truncated or damaged file: its header says {said:.1f} s but only {got:.1f} s decode")
     return signal_from_array(samples, round(rate), path=shown)
 
 

@@ -165,8 +165,22 @@ def test_undecodable_file_is_refused_in_one_line(empty_file, tmp_path):
     obj = flame_rig()
     generate_ready(empty_file, obj, garbage)
     message = refused(empty_file, obj)
-    assert str(garbage) in message and "the audio file cannot be decoded" in message and "convert it to WAV or FLAC" in message
+    assert str(garbage) in message and "the audio file cannot be decoded" in message and "export it again as WAV or FLAC" in message
     assert "\n" not in message
+
+
+@needs_aud
+def test_cut_off_m4a_is_refused(empty_file, media, tmp_path):
+    # The index first (+faststart), then half the data: FFmpeg decodes the first half without complaint.
+    whole = tmp_path / "whole.m4a"
+    ffmpeg("-i", media["wav"], "-movflags", "+faststart", whole)
+    cut = tmp_path / "cut line.m4a"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(AudioError) as caught:
+        sound.load_signal(sound.source_from_file(str(cut), 1.0))
+    message = str(caught.value)
+    assert message.startswith(f"{cut}: the audio file cannot be decoded (it ends early, a truncated or damaged file: its header says 3.9 s but only ")
+    assert message.endswith("; export it again as WAV or FLAC, or pick another file")
 
 
 def test_silence_only_is_refused(empty_file, tmp_path):
@@ -187,5 +201,5 @@ def test_without_aud_the_runtime_decodes(empty_file, media):
     if compat.audio_module() is not None or _has_pyav():
         same_speech(wav.samples, sound.load_signal(sound.source_from_file(str(media["m4a"]), 1.0)).samples)
     else:
-        with pytest.raises(AudioError, match=r"has no audio module the add-on can use for \.m4a files\); convert it to WAV or FLAC"):
+        with pytest.raises(AudioError, match=r"has no audio module the add-on can use for \.m4a files\); export it again as WAV or FLAC"):
             sound.load_signal(sound.source_from_file(str(media["m4a"]), 1.0))

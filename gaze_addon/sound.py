@@ -174,7 +174,7 @@ def load_signal(source: AudioSource) -> AudioSignal:
     except AudioError as error:
         raise AudioError(shown, f"{source.describe()} cannot be decoded ({error.problem}); {_UNREADABLE}") from error
     if not np.any(signal.samples):
-        raise AudioError(shown, f"{source.describe()} holds only silence: there is no dialogue to animate; check the file, or its volume in the sequencer")
+        raise AudioError(shown, f"{source.describe()} holds only silence: there is no dialogue to animate; check that it is the right file")
     return signal
 
 

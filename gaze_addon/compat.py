@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import bpy
@@ -161,3 +162,19 @@ def register_cli_command(name: str, function: Any) -> Any:
 def unregister_cli_command(handle: Any) -> None:
     if handle is not None and hasattr(bpy.utils, "unregister_cli_command"):
         bpy.utils.unregister_cli_command(handle)
+
+
+@functools.cache
+def audio_module() -> Any:
+    """Blender's audio module ``aud`` where it decodes here, else None (tried once: a failing import prints numpy's traceback).
+
+    None on the PyPI 4.2 wheel (built without audaspace) and where ``import aud`` fails: Debian's
+    3.4 ``aud`` is built against numpy 1 and does not import next to a numpy 2.
+    """
+    if not has_audio():
+        return None
+    try:
+        import aud
+    except Exception:  # ImportError, or numpy's ABI check failing inside the import
+        return None
+    return aud

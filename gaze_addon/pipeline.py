@@ -106,7 +106,7 @@ def run(scene: Any, request: GenerateRequest, armature: Any, seed: int | None = 
         def part(f: float, i: int = index, s: float = share) -> None:
             report(i * s + s * f)
 
-        signal = sound.load_signal(source, request.audio.max_minutes)
+        signal = sound.load_line(source, request.audio.max_minutes)
         first, last = source.visible_frames(signal.duration, sound.scene_fps(scene))
         look = aim.look_at(scene, target, goal, 0.5 * (first + last))
         clip = _perform(scene, request, target, signal=signal, seed=used_seed, look=look, report=part)

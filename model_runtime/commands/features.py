@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "features", help="per-frame speech features of an audio file", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("audio", type=Path, help="audio file (wav, flac, ogg, mp3)")
+    parser.add_argument("audio", type=Path, help="audio file (wav, flac, ogg, mp3; m4a, aac, mp4 with PyAV)")
     parser.add_argument("--fps", type=positive_float, required=True, help="animation frame rate (rows per second)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .npz")
     parser.add_argument("--n-mels", type=int, default=40, help="mel bands (default 40)")

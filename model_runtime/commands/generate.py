@@ -13,7 +13,7 @@ from model_runtime.takes import FORMATS, save_take
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("generate", help="generate motion from speech audio", description=__doc__)
-    parser.add_argument("audio", type=Path, help="speech recording (wav, flac, ogg, mp3 ...)")
+    parser.add_argument("audio", type=Path, help="speech recording (wav, flac, ogg, mp3; m4a, aac, mp4 with PyAV)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output take (.npz or .csv, or see --to)")
     parser.add_argument("--to", choices=FORMATS, help="output format (default: from the output extension)")
     parser.add_argument("--engine", default="procedural", help=f"generator: {', '.join(sorted(ENGINES))} (default procedural)")

@@ -12,7 +12,7 @@ from model_runtime.audio import features_from_file
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("segments", help="utterance start/end times of an audio file", description=__doc__)
-    parser.add_argument("audio", type=Path, help="audio file (wav, flac, ogg, mp3)")
+    parser.add_argument("audio", type=Path, help="audio file (wav, flac, ogg, mp3; m4a, aac, mp4 with PyAV)")
     parser.add_argument("--json", action="store_true", help='print [{"start": s, "end": s}, ...] instead of one "start end" line each')
     parser.set_defaults(func=run)
 

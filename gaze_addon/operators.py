@@ -41,7 +41,7 @@ def _finish(operator, settings, outcome):
     for warning in outcome.warnings:
         operator.report({"WARNING"}, warning)
     operator.report({"INFO"}, outcome.message)
-    settings.status = outcome.message + (f" ({len(outcome.warnings)} warnings)" if outcome.warnings else "")
+    settings.status = "; ".join([outcome.message, *outcome.warnings])
 
 
 def _fail(operator, settings, error):

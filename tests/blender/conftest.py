@@ -165,3 +165,30 @@ def generate_ready(scene, armature, audio: Path | None = None, start: int = 1):
     if audio is not None:
         settings.audio_source, settings.audio_file, settings.file_start_frame = "FILE", str(audio), start
     return settings
+
+
+def line_take(obj, index: int = 0):
+    """(action, slot) of the owner's ``index``-th line take on the gaze layer, in time order."""
+    from gaze_addon import layers
+
+    strips = layers.strips(obj, "line")
+    assert strips, f"no line take on {obj.name}"
+    strip = strips[index]
+    return strip.action, getattr(strip, "action_slot", None)
+
+
+def take_curves(obj, index: int = 0):
+    from gaze_addon import compat
+
+    action, slot = line_take(obj, index)
+    return {(c.data_path, c.array_index): c for c in compat.fcurves(action, slot)}
+
+
+def keyed_frames(obj, index: int = 0):
+    """The timeline frames the line take keys, from its first F-curve."""
+    import numpy as np
+
+    curve = next(iter(take_curves(obj, index).values()))
+    co = np.zeros(2 * len(curve.keyframe_points), dtype=np.float32)
+    curve.keyframe_points.foreach_get("co", co)
+    return co[0::2]

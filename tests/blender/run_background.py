@@ -24,7 +24,7 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gaze_addon  # noqa: E402
-from gaze_addon import keyframes, rig_mapping  # noqa: E402
+from gaze_addon import layers, rig_mapping, takes  # noqa: E402
 from model_runtime import rig_pose  # noqa: E402
 from model_runtime.conventions import direction_from_angles, head_matrix  # noqa: E402
 from tests.blender.conftest import flame_rig  # noqa: E402
@@ -37,10 +37,9 @@ def check_world_directions(mode: str) -> None:
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
     obj = flame_rig(rotation_mode=mode)
-    scene.gaze.armature = obj
     clip = random_clip(fps=25.0, seconds=2.0, seed=5)
-    target = rig_mapping.resolve(scene.gaze, obj, scene)
-    keyframes.write_clip(target, clip, start_frame=3, name="Gaze check")
+    target = rig_mapping.resolve(rig_mapping.MappingChoice(), obj, scene)
+    takes.key_take(scene, target, clip, start_frame=3, name="Gaze check", kind="line", line="check", goal=None, look=None)
     for i in (0, 25, 49):
         scene.frame_set(3 + i)
         for bone, eye in (("left_eye", clip.left_eye[i]), ("right_eye", clip.right_eye[i])):
@@ -80,7 +79,7 @@ def check_headless_entry() -> None:
         assert done.returncode == 1 and "2 of 3 ok" in done.stdout and "failed: three.wav" in done.stdout
         assert sorted(p.name for p in (Path(tmp) / "batch").iterdir()) == ["one.blend", "two.blend"]
         bpy.ops.wm.open_mainfile(filepath=str(out))
-        assert bpy.data.objects["Hero"].animation_data.action.name == "Gaze one"
+        assert [s.action.name for s in layers.strips(bpy.data.objects["Hero"], "line")] == ["Gaze one default s0"]
     print("background: headless entry ok", flush=True)
 
 

@@ -173,6 +173,10 @@ def audio_module() -> Any:
     """
     if not has_audio():
         return None
+    import numpy
+
+    if VERSION < (4, 0, 0) and int(numpy.__version__.split(".")[0]) >= 2:
+        return None  # its aud needs numpy 1; importing it would only print numpy's ABI traceback
     try:
         import aud
     except Exception:  # ImportError, or numpy's ABI check failing inside the import

@@ -73,16 +73,18 @@ def clear_range(owner: Any, first: float, last: float, kind: str | None = None) 
 
 
 def place(owner: Any, action: Any, slot: Any, first: float, last: float) -> Any:
-    """Put ``action``'s frames [first, last] on the gaze track there: COMBINE, no extrapolation."""
+    """Put ``action``'s frames [first, last] on the gaze track there: COMBINE, no extrapolation.
+
+    The action gets a manual frame range first: a new strip takes its length from it, and one that
+    came out longer (a slotted action's range spans its other slots) would push the next take along.
+    """
     remember_pose(owner)
+    action.use_frame_range = True
+    action.frame_start, action.frame_end = first, max(last, first + 1.0)
     t = track(owner)
     strip = t.strips.new(action.name[:60], round(first), action)
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot
-    # The range of this owner's keys (a slotted action's range may be another slot's).
-    end = max(last, first + 1.0)
-    strip.action_frame_start, strip.action_frame_end = first, end
-    strip.frame_start, strip.frame_end = first, end
     strip.blend_type = "COMBINE"
     strip.extrapolation = "NOTHING"
     strip.use_sync_length = False

@@ -62,6 +62,13 @@ def style_value(request: GenerateRequest, scene: Any, target: rig_mapping.RigTar
     return None
 
 
+def _within_engine_range(look: aim.LookAt | None) -> aim.LookAt | None:
+    """The listener as the engines take it: within reach of a head turn (beyond, the eyes do the rest)."""
+    if look is None:
+        return None
+    return aim.LookAt(float(np.clip(look.pitch_deg, -60.0, 60.0)), float(np.clip(look.yaw_deg, -90.0, 90.0)), float(np.clip(look.distance_m, 0.15, 1000.0)))
+
+
 def _controls(request: GenerateRequest, look: aim.LookAt | None) -> Any:
     from model_runtime.generate import Controls
 
@@ -70,13 +77,7 @@ def _controls(request: GenerateRequest, look: aim.LookAt | None) -> Any:
     )
     if look is None:
         return controls
-    # The engines take the listener within reach of a head turn; beyond, the eyes do the rest.
-    return replace(
-        controls,
-        look_at_pitch_deg=float(np.clip(look.pitch_deg, -60.0, 60.0)),
-        look_at_yaw_deg=float(np.clip(look.yaw_deg, -90.0, 90.0)),
-        look_at_distance_m=float(np.clip(look.distance_m, 0.15, 1000.0)),
-    )
+    return replace(controls, look_at_pitch_deg=look.pitch_deg, look_at_yaw_deg=look.yaw_deg, look_at_distance_m=look.distance_m)
 
 
 def _perform(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarget, *, signal: Any, seed: int, look: aim.LookAt | None, report: Progress) -> MotionClip:
@@ -108,7 +109,7 @@ def run(scene: Any, request: GenerateRequest, armature: Any, seed: int | None = 
 
         signal = sound.load_line(source, request.audio.max_minutes)
         first, last = source.visible_frames(signal.duration, sound.scene_fps(scene))
-        look = aim.look_at(scene, target, goal, 0.5 * (first + last))
+        look = _within_engine_range(aim.look_at(scene, target, goal, 0.5 * (first + last)))
         clip = _perform(scene, request, target, signal=signal, seed=used_seed, look=look, report=part)
         recipe = {"seed": used_seed, "style": request.style.label(), "engine": request.engine}
         info = {"audio": source.label, "seed": used_seed, "engine": request.engine, "style": request.style.label(), "start_frame": source.start_frame}
@@ -143,7 +144,7 @@ def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarge
     for start, end, before, after in takes.gaps(target, int(scene.frame_start), int(scene.frame_end)):
         n = end - start + 1
         signal = signal_from_array(np.zeros(math.ceil(n / fps * 16000) + 1, dtype=np.float32), 16000, path=f"silence {start}-{end}")
-        look = aim.look_at(scene, target, goal, 0.5 * (start + end))
+        look = _within_engine_range(aim.look_at(scene, target, goal, 0.5 * (start + end)))
         clip = _perform(scene, idle_request, target, signal=signal, seed=seed + start, look=look, report=lambda _f: None)
         clip = clip.with_data(clip.data[:n]) if clip.n_frames > n else clip
         clip = takes.blend_edges(clip, takes.edge_row(before, "gaze_last"), takes.edge_row(after, "gaze_first"))
@@ -168,14 +169,19 @@ def apply_take(scene: Any, request: GenerateRequest, armature: Any, path: str, s
     return Outcome(f"Gaze: {result.summary()} on {target.describe()}", target.notes + result.notes, [result], clip)
 
 
+# Constraints that pass a target bone's rotation on (a Damped Track only follows its position).
+_ROTATION_FOLLOWERS: Final = frozenset({"COPY_ROTATION", "COPY_TRANSFORMS", "CHILD_OF", "TRANSFORM", "ARMATURE", "ACTION", "LOCKED_TRACK"})
+
+
 def _followers(armature: Any, scene: Any, bone: str) -> bool:
-    """Whether anything follows ``bone``: it deforms, has child bones, carries objects, or is a constraint target."""
+    """Whether anything turns with ``bone``: it deforms, has child bones, carries objects, or a
+    constraint passes its rotation on."""
     data = armature.data.bones[bone]
     if data.use_deform or len(data.children):
         return True
     if any(o.parent == armature and o.parent_type == "BONE" and o.parent_bone == bone for o in scene.objects):
         return True
-    return any(getattr(c, "subtarget", "") == bone for pb in armature.pose.bones for c in pb.constraints)
+    return any(c.type in _ROTATION_FOLLOWERS and getattr(c, "subtarget", "") == bone for pb in armature.pose.bones for c in pb.constraints)
 
 
 def check_eyes_turn(scene: Any, target: rig_mapping.RigTarget, result: takes.TakeResult) -> list[str]:

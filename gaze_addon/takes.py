@@ -38,6 +38,7 @@ class TakeResult:
     first_frame: float = 0.0
     last_frame: float = 0.0
     notes: list[str] = field(default_factory=list)
+    look: aim.LookAt | None = None  # the listener direction the take was performed towards
 
     def summary(self) -> str:
         names = ", ".join(f"'{n}'" for n in self.names)
@@ -138,7 +139,7 @@ def key_take(
         raise ValueError("the clip has no frame inside the strip's visible range")
     frames = frames[keep]
     clip = open_lids_at_ends(clip.with_data(clip.data[keep]))
-    result = TakeResult(first_frame=float(frames[0]), last_frame=float(frames[-1]))
+    result = TakeResult(first_frame=float(frames[0]), last_frame=float(frames[-1]), look=look)
     targets = owners(target)
     freed: list[Any] = []
     for owner, _ in targets:

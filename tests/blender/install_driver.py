@@ -60,7 +60,8 @@ engine = "learned" if (assets_dir() / "models" / "gaze_generator.onnx").exists()
 report["engine"] = engine
 report["exit_code"] = headless.main(["--audio", str(voice), "--style", "calm_presenter", "--engine", engine, "--armature", objects["armature"].name])
 rig, face = objects["armature"], objects["head"]
-report["rig_action"] = rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None
+lines = [s for t in (rig.animation_data.nla_tracks if rig.animation_data else []) for s in t.strips if s.action and s.action.get("gaze_kind") == "line"]
+report["rig_action"] = lines[0].action.name if lines else None
 
 
 def pose_and_blink(frame):

@@ -31,8 +31,10 @@ engine = "learned" if (model_runtime.assets.assets_dir() / "models" / "gaze_gene
 report["engine"] = engine
 report["exit_code"] = headless.main(["--audio", str(voice), "--style", "thoughtful", "--engine", engine, "--armature", objects["armature"].name])
 rig = objects["armature"]
-action = rig.animation_data.action if rig.animation_data else None
+strips = [s for t in (rig.animation_data.nla_tracks if rig.animation_data else []) for s in t.strips if s.action and s.action.get("gaze_kind") == "line"]
+action = strips[0].action if strips else None
 report["rig_action"] = action.name if action else None
 report["curves"] = sorted({fc.data_path for fc in action.fcurves}) if action else []
-report["blink_keyed"] = bool(objects["head"].data.shape_keys.animation_data and objects["head"].data.shape_keys.animation_data.action)
+face_anim = objects["head"].data.shape_keys.animation_data
+report["blink_keyed"] = bool(face_anim and any(s.action.get("gaze_kind") == "line" for t in face_anim.nla_tracks for s in t.strips))
 print("RESULT " + json.dumps(report), flush=True)

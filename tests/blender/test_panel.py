@@ -8,6 +8,7 @@ import re
 import bpy
 
 from gaze_addon import panel
+from tests.blender.conftest import flame_rig
 
 
 def test_every_setting_the_panel_draws_exists(empty_file):
@@ -18,8 +19,15 @@ def test_every_setting_the_panel_draws_exists(empty_file):
     assert len(drawn) > 20 and drawn <= names, drawn - names
 
 
-def test_panel_and_operators_are_registered(empty_file):
+def test_panel_and_operators_are_registered_and_greyed_out_without_a_rig(empty_file):
     assert panel.GAZE_PT_main.bl_category == "Gaze" and panel.GAZE_PT_main.bl_region_type == "UI"
     assert hasattr(bpy.types, "GAZE_PT_main")
-    for name in ("generate", "regenerate", "remove", "apply_take"):
-        assert getattr(bpy.ops.gaze, name).poll()
+    names = ("generate", "regenerate", "remove", "apply_take")
+    assert not any(getattr(bpy.ops.gaze, name).poll() for name in names)
+    empty_file.gaze.armature = flame_rig()
+    assert all(getattr(bpy.ops.gaze, name).poll() for name in names)
+
+
+def test_long_messages_wrap_for_the_narrow_sidebar():
+    lines = panel._wrap("The eye-contact target 'Camera' is behind Rig (round to its left at 160 deg at frame 12): put it in front of the character")
+    assert len(lines) > 2 and all(len(line) <= 38 for line in lines)

@@ -428,7 +428,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
     print(f"    rendering: {blender['frames']} frames at {blender['size']}x{blender['size']}, Cycles CPU {blender['samples']} samples + denoise: "
           f"{blender['per_frame_s']:.2f} s per frame (first frame {blender['first_frame_s']:.2f} s)")
     print("outputs:")
-    for path, what in ((out / "demo.blend", "the scene: head, rig, both generated takes (preset one stashed), voice strip"),
+    for path, what in ((out / "demo.blend", "the scene: head, rig, the reference-style take on the gaze layer, voice strip"),
                        (video, f"{DEMO_SECONDS} s video with the voice, in the style of the reference take"),
                        (sheet, "contact sheet: preset (top) and reference style (bottom), one frame a second"),
                        (out / "eval_report.html", "evaluation report of the generated motion"), (out / "eval.json", "its figures"),

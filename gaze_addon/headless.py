@@ -98,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--use-panel-settings", action="store_true", help="start from the Gaze panel's settings saved in the .blend")
     p.add_argument("--output", help="out.blend (one file), or a folder (batch: one .blend per audio file)")
     p.add_argument("--preview", help="folder for a preview still per file (Workbench, needs a camera)")
+    p.add_argument("--export-csv", help="also write each take as an ARKit / Live Link Face CSV: a file (one audio) or a folder (batch)")
     return p
 
 
@@ -233,12 +234,25 @@ def _preview(scene: Any, folder: Path, stem: str, outcome: pipeline.Outcome) -> 
         scene.frame_set(saved[5])
 
 
+def _export(scene: Any, args: argparse.Namespace, armature: Any, request: GenerateRequest, *, stem: str | None, outcome: pipeline.Outcome) -> str:
+    from . import export
+
+    target = rig_mapping.resolve(request.mapping, armature, scene)
+    path = Path(args.export_csv) / f"{stem}.csv" if stem is not None else Path(args.export_csv)
+    if stem is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    clip = export.clip_from_scene(scene, target, round(outcome.first_frame), round(outcome.last_frame))
+    return f"exported {export.write_live_link(clip, path)}"
+
+
 def _same_file(a: Path, b: str) -> bool:
     return bool(b) and Path(a).resolve() == Path(bpy.path.abspath(b)).resolve()
 
 
 def _check_output(args: argparse.Namespace, batch: bool) -> None:
     opened = bpy.data.filepath
+    if batch and not args.output:
+        raise GazeError("A folder of audio needs --output FOLDER (one .blend per audio file).")
     if not args.output:
         return
     out = Path(args.output)
@@ -305,13 +319,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             outcome = pipeline.run(scene, line_request, armature)
             notes = list(outcome.warnings)
+            if args.preview:
+                notes.append(_preview(scene, Path(args.preview), Path(label).stem, outcome))
+            if args.export_csv:
+                notes.append(_export(scene, args, armature, request, stem=Path(label).stem if batch else None, outcome=outcome))
             if batch and path is not None:
                 out = Path(args.output) / f"{path.stem}.blend"
                 _save(out)
                 takes.remove_all([armature, *_shape_key_owners(armature)])
                 notes.append(f"saved {out}")
-            if args.preview:
-                notes.append(_preview(scene, Path(args.preview), Path(label).stem, outcome))
             outcomes.append(outcome)
             print(f"gaze: ok   {label}: {outcome.message}" + "".join(f"\n      note: {n}" for n in notes), flush=True)
         except Exception as error:

@@ -169,4 +169,42 @@ class GAZE_OT_apply_take(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_apply_take)
+class GAZE_OT_export_csv(bpy.types.Operator):
+    """Write the character's gaze, head and blinks as an ARKit / Live Link Face CSV (the take under the playhead, as it plays)"""
+
+    bl_idname = "gaze.export_csv"
+    bl_label = "Export CSV"
+    bl_options = {"REGISTER"}  # noqa: RUF012
+
+    filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
+    filter_glob: StringProperty(default="*.csv", options={"HIDDEN"})  # type: ignore[valid-type]
+    whole_scene: bpy.props.BoolProperty(name="Whole Scene", description="The scene's frame range instead of the take under the playhead", default=False)  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context):
+        return _has_target(context)
+
+    def invoke(self, context, _event):
+        if not self.filepath:
+            self.filepath = "gaze_take.csv"
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        from . import export
+
+        settings = context.scene.gaze
+        scene = context.scene
+        try:
+            target = rig_mapping.resolve(from_settings(settings).mapping, pipeline.target_armature(settings, context.active_object), scene)
+            span = None if self.whole_scene else export.take_range(target, scene.frame_current)
+            first, last = span or (scene.frame_start, scene.frame_end)
+            out = export.write_live_link(export.clip_from_scene(scene, target, first, last), bpy.path.abspath(self.filepath))
+        except Exception as error:
+            return _fail(self, settings, error)
+        settings.status = f"Exported frames {first}-{last} to {out}"
+        self.report({"INFO"}, settings.status)
+        return {"FINISHED"}
+
+
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_apply_take, GAZE_OT_export_csv)

@@ -82,7 +82,9 @@ class GAZE_PT_main(bpy.types.Panel):
         row = col.row(align=True)
         row.operator("gaze.regenerate", icon="FILE_REFRESH")
         row.operator("gaze.remove", icon="TRASH")
-        layout.operator("gaze.apply_take", icon="IMPORT")
+        row = layout.row(align=True)
+        row.operator("gaze.apply_take", icon="IMPORT")
+        row.operator("gaze.export_csv", icon="EXPORT")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:
             for line in _wrap(problem):

@@ -25,6 +25,7 @@ import build_head  # noqa: E402
 
 import gaze_addon  # noqa: E402
 from gaze_addon import pipeline  # noqa: E402
+from gaze_addon.request import from_settings  # noqa: E402
 from model_runtime.errors import GazeError  # noqa: E402
 from model_runtime.generate import ENGINES  # noqa: E402
 from model_runtime.takes import save_take  # noqa: E402
@@ -101,7 +102,7 @@ def generate(scene: bpy.types.Scene, rig: bpy.types.Object, style_source: str, s
         settings.style_preset = style
     else:
         settings.style_take = style
-    return pipeline.run(scene, settings, rig)
+    return pipeline.run(scene, from_settings(settings), rig)
 
 
 def render_frames(scene: bpy.types.Scene, frames: list[int], folder: Path, note: str) -> list[float]:
@@ -177,7 +178,7 @@ def main(argv: list[str]) -> int:
         "first_frame_s": round(frame_seconds[0], 3),
         "per_frame_s": round(sum(frame_seconds[1:]) / max(1, len(frame_seconds) - 1), 3),
         "preset_frames": len(preset_seconds),
-        "keys": {"preset": preset.result.keys, "reference_style": styled.result.keys},
+        "keys": {"preset": sum(r.keys for r in preset.lines), "reference_style": sum(r.keys for r in styled.lines)},
     }
     (out / "demo_blender.json").write_text(json.dumps(report, indent=2))
     return 0

@@ -374,3 +374,56 @@ def test_line_after_line(empty_file, tmp_path):
     if before is not None:
         assert [tuple(k.co) for c in kept.fcurves for k in c.keyframe_points] == before
     assert len(outcome.lines) == 2 and line_take(rig, 1)[0] == kept
+
+
+def test_export_csv_carries_what_plays_including_edits_and_shape_key_blinks(empty_file, speech, tmp_path):
+    from gaze_addon import compat, export
+    from model_runtime.takes import load_take
+
+    scene = empty_file
+    rig = flame_rig()
+    face_mesh(rig, keys=ARKIT_KEYS)
+    outcome = pipeline.run(scene, request_for(speech, start=5), rig)
+    target = rig_mapping.resolve(rig_mapping.MappingChoice(), rig, scene)
+    first, last = export.take_range(target, 30)
+    assert (first, last) == (5, 5 + outcome.clip.n_frames - 1)
+    # The animator edits the take: the neck turns 0.3 rad further on one frame.
+    action, slot = line_take(rig)
+    edited = 20
+    for curve in compat.fcurves(action, slot):
+        if curve.data_path == 'pose.bones["neck"].rotation_quaternion' and curve.array_index == 3:
+            curve.keyframe_points[edited].co.y += 0.15
+            curve.update()
+    clip = export.clip_from_scene(scene, target, first, last)
+    out = export.write_live_link(clip, tmp_path / "take.csv")
+    back = load_take(out).resample(25.0)
+    n = min(back.n_frames, outcome.clip.n_frames)
+    # Head and eyes as generated (the generated eyes come back in the head), blinks from the shape keys.
+    untouched = np.r_[0:edited - 1, edited + 2:n]
+    np.testing.assert_allclose(back.head[untouched], outcome.clip.head[untouched], atol=0.3)
+    np.testing.assert_allclose(back.left_eye[untouched], outcome.clip.left_eye[untouched], atol=0.5)
+    np.testing.assert_allclose(back.blinks[:n, 0], np.clip(outcome.clip.blinks[:n, 0], 0, 1), atol=0.02)
+    assert abs(back.head[edited] - outcome.clip.head[edited]).max() > 5.0  # the edit is in the export
+    with pytest.raises(GazeError, match=r"should end in \.csv"):
+        export.write_live_link(clip, tmp_path / "take.txt")
+
+
+def test_exports_carry_one_clip_per_take_in_use(empty_file, speech, tmp_path):
+    import json
+
+    from gaze_addon import compat
+
+    scene = empty_file
+    scene.frame_end = 300
+    rig = flame_rig()
+    face_mesh(rig, keys=ARKIT_KEYS)
+    for seed in range(4):
+        pipeline.run(scene, request_for(speech, start=20, seed=seed), rig)
+    in_use = {s.action.name for s in layers.strips(rig)}
+    assert len(bpy.data.actions) == len(in_use) * (1 if compat.SLOTTED_ACTIONS else 2)
+    if not compat.SLOTTED_ACTIONS:
+        return  # before 4.4 a take is two actions (armature, face): two clips
+    out = tmp_path / "scene.gltf"
+    bpy.ops.export_scene.gltf(filepath=str(out), export_format="GLTF_SEPARATE")
+    clips = [a["name"] for a in json.loads(out.read_text()).get("animations", [])]
+    assert sorted(clips) == sorted(in_use), clips

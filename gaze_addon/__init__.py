@@ -15,13 +15,13 @@ bl_info = {
 }
 
 
-def register():
+def register() -> None:
     from .registration import register as _register
 
     _register()
 
 
-def unregister():
+def unregister() -> None:
     from .registration import unregister as _unregister
 
     _unregister()

@@ -161,12 +161,13 @@ def sample(scene: Any, target: RigTarget, frames: NDArray[np.float64], goal: tup
 def _to_armature(world: NDArray[np.float64], points: NDArray[np.float64]) -> NDArray[np.float64]:
     """World points (n, 3) into armature space per frame (the object may move, scale or mirror)."""
     inverse = np.linalg.inv(world)
-    return np.einsum("nij,nj->ni", inverse[:, :3, :3], points) + inverse[:, :3, 3]
+    out: NDArray[np.float64] = np.einsum("nij,nj->ni", inverse[:, :3, :3], points) + inverse[:, :3, 3]
+    return out
 
 
 def _metres_per_unit(world: NDArray[np.float64], scene: Any) -> NDArray[np.float64]:
     """How long one armature unit is in metres, per frame."""
-    scale = np.cbrt(np.abs(np.linalg.det(world[:, :3, :3])))
+    scale: NDArray[np.float64] = np.cbrt(np.abs(np.linalg.det(world[:, :3, :3])))
     return scale * float(scene.unit_settings.scale_length)
 
 

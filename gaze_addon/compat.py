@@ -18,16 +18,6 @@ VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignmen
 SLOTTED_ACTIONS = VERSION >= (4, 4, 0)
 
 
-def new_action(name: str, id_type: str) -> tuple[Any, Any]:
-    """A new empty action, and on 4.4+ its one slot for an ID of ``id_type`` ('OBJECT', 'KEY')."""
-    action = bpy.data.actions.new(name)
-    if not SLOTTED_ACTIONS:
-        action.id_root = id_type
-        return action, None
-    slot = action.slots.new(id_type=id_type, name=name)
-    return action, slot
-
-
 def new_take_actions(name: str, id_types: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
     """Where one take's curves go, per ID type ('OBJECT', 'KEY'): (action, slot).
 
@@ -37,12 +27,12 @@ def new_take_actions(name: str, id_types: tuple[str, ...]) -> dict[str, tuple[An
     if not SLOTTED_ACTIONS:
         out = {}
         for id_type in id_types:
-            action = bpy.data.actions.new(name if id_type == "OBJECT" else f"{name} (face)")
+            action: Any = bpy.data.actions.new(name if id_type == "OBJECT" else f"{name} (face)")
             action.id_root = id_type
             out[id_type] = (action, None)
         return out
-    action = bpy.data.actions.new(name)
-    return {id_type: (action, action.slots.new(id_type=id_type, name=f"{name[:50]} {id_type.lower()}")) for id_type in id_types}
+    slotted: Any = bpy.data.actions.new(name)
+    return {id_type: (slotted, slotted.slots.new(id_type=id_type, name=f"{name[:50]} {id_type.lower()}")) for id_type in id_types}
 
 
 def escape(name: str) -> str:
@@ -80,7 +70,7 @@ def _channelbag(action: Any, slot: Any, create: bool) -> Any:
         try:
             from bpy_extras import anim_utils
 
-            ensure = anim_utils.action_ensure_channelbag_for_slot
+            ensure = anim_utils.action_ensure_channelbag_for_slot  # type: ignore[attr-defined]  # 5.0+, not in the 4.5 stubs
         except (ImportError, AttributeError):
             ensure = None
         if ensure is not None:

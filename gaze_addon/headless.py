@@ -38,6 +38,7 @@ import bpy
 from model_runtime.errors import GazeError
 
 from . import aim, pipeline, rig_mapping, takes
+from .properties import scene_settings
 from .request import LAYERINGS, AudioChoice, GenerateRequest, StyleChoice, from_settings
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff", ".m4a", ".aac", ".mp4", ".mov", ".mkv", ".opus", ".wma")
@@ -116,8 +117,15 @@ def _object(name: str, what: str) -> Any:
     return obj
 
 
-def _armature(name: str | None) -> Any:
+def _current_scene() -> bpy.types.Scene:
     scene = bpy.context.scene
+    if scene is None:
+        raise GazeError("The file has no scene.")
+    return scene
+
+
+def _armature(name: str | None) -> Any:
+    scene = _current_scene()
     if name:
         obj = scene.objects.get(name)
         if obj is None:
@@ -169,7 +177,7 @@ def _contact(text: str | None, base: aim.EyeContact) -> aim.EyeContact:
 
 def request_from_args(args: argparse.Namespace, scene: Any) -> GenerateRequest:
     """The request the flags describe; defaults (or, with --use-panel-settings, the saved panel) for the rest."""
-    base = from_settings(scene.gaze) if args.use_panel_settings else GenerateRequest()
+    base = from_settings(scene_settings(scene)) if args.use_panel_settings else GenerateRequest()
 
     def pick(value: Any, default: Any) -> Any:
         return default if value is None else value
@@ -291,16 +299,16 @@ def run(args: argparse.Namespace) -> int:
         except RuntimeError as error:
             raise GazeError(f"--blend {args.blend}: Blender cannot open it ({str(error).strip().splitlines()[-1]}).") from None
     _ensure_registered()
-    scene = bpy.context.scene
+    scene = _current_scene()
     armature = _armature(args.armature)
     request = request_from_args(args, scene)
     audio = Path(args.audio) if args.audio else None
     if audio is not None and not audio.exists():
         raise GazeError(f"--audio {audio}: no such file or folder.")
     batch = audio is not None and audio.is_dir()
-    if batch:
-        assert audio is not None
-        files: list[Path | None] = sorted((p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES), key=lambda p: p.name)
+    files: list[Path | None]
+    if batch and audio is not None:
+        files = [*sorted((p for p in audio.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES), key=lambda p: p.name)]
         if not files:
             raise GazeError(f"--audio {audio}: the folder holds no audio files ({', '.join(AUDIO_SUFFIXES)}).")
     else:
@@ -352,7 +360,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _shape_key_owners(armature: Any) -> list[Any]:
-    meshes = rig_mapping.bound_meshes(armature, bpy.context.scene)
+    meshes = rig_mapping.bound_meshes(armature, _current_scene())
     return [m.data.shape_keys for m in meshes if m.data.shape_keys is not None]
 
 

@@ -162,7 +162,7 @@ def clip_from_action(action: Any, target: RigTarget, fps: float, slot: Any = Non
     eyes = []
     for bone in (target.left_eye_bone, target.right_eye_bone):
         eye = _evaluate_rotation(action, slot, arm, bone, frames) if bone and target.eye_drive == "ROTATION" else None
-        if eye is not None and head is not None and target.head_bone and not _is_descendant(arm, bone, target.head_bone):
+        if eye is not None and bone and head is not None and target.head_bone and not _is_descendant(arm, bone, target.head_bone):
             eye = np.swapaxes(head, 1, 2) @ eye
         eyes.append(eye)
     if head is None and all(e is None for e in eyes):

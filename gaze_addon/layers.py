@@ -102,7 +102,7 @@ def layer_user_action(owner: Any, paths: set[str], mode: str) -> str | None:
     """
     anim = getattr(owner, "animation_data", None)
     action = anim.action if anim is not None else None
-    if action is None or is_generated(action):
+    if anim is None or action is None or is_generated(action):
         return None
     shared = keyed_paths(action, compat.action_slot_of(owner)) & paths
     if not shared:

@@ -1,50 +1,65 @@
-"""Generate, Regenerate (new seed), Remove and Apply Take: thin operators over :mod:`.pipeline`.
+"""Generate, Regenerate (new seed), Remove, Apply Take and Export CSV: thin operators over :mod:`.pipeline`.
 
 Every failure is a report line: expected ones (GazeError) in their own words, anything else as
-one line naming what failed, never a traceback in the user's face.
+one line naming what failed, never a traceback in the user's face. The buttons are greyed out
+(``poll``) while no armature is picked or active.
 """
+
+from __future__ import annotations
 
 import random
 import traceback
 from pathlib import Path
+from typing import Any, Literal
 
 import bpy
-from bpy.props import IntProperty, StringProperty
+from bpy.props import BoolProperty, IntProperty, StringProperty
 
 from model_runtime.errors import GazeError
 
 from . import pipeline, rig_mapping, takes
+from .properties import GazeSettings, scene_settings
 from .request import from_settings
 
+Result = set[Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]]
 
-def _owners(settings, context):
+
+def _scene(context: bpy.types.Context) -> bpy.types.Scene:
+    scene = context.scene
+    if scene is None:
+        raise GazeError("No scene is open.")
+    return scene
+
+
+def _owners(settings: GazeSettings, context: bpy.types.Context) -> list[Any]:
     """The objects and shape-key blocks a Generate on the current target could have written to."""
     arm = pipeline.target_armature(settings, context.active_object)
-    owners = [arm] if arm is not None else []
+    owners: list[Any] = [arm] if arm is not None else []
     if arm is not None and arm.type == "ARMATURE":
-        for mesh in rig_mapping.bound_meshes(arm, context.scene):
+        for mesh in rig_mapping.bound_meshes(arm, _scene(context)):
             if mesh.data.shape_keys is not None:
                 owners.append(mesh.data.shape_keys)
-    if settings.face_mesh is not None and settings.face_mesh.data.shape_keys is not None and settings.face_mesh.data.shape_keys not in owners:
-        owners.append(settings.face_mesh.data.shape_keys)
+    face = settings.face_mesh
+    if face is not None and face.data.shape_keys is not None and face.data.shape_keys not in owners:
+        owners.append(face.data.shape_keys)
     return owners
 
 
-def _has_target(context):
+def _has_target(context: bpy.types.Context) -> bool:
     if context.scene is None or not hasattr(context.scene, "gaze"):
         return False
-    arm = pipeline.target_armature(context.scene.gaze, context.active_object)
+    arm = pipeline.target_armature(scene_settings(context.scene), context.active_object)
     return arm is not None and arm.type == "ARMATURE"
 
 
-def _finish(operator, settings, outcome):
+def _finish(operator: bpy.types.Operator, settings: GazeSettings, outcome: pipeline.Outcome) -> None:
     for warning in outcome.warnings:
         operator.report({"WARNING"}, warning)
     operator.report({"INFO"}, outcome.message)
     settings.status = "; ".join([outcome.message, *outcome.warnings])
 
 
-def _fail(operator, settings, error):
+def _fail(operator: bpy.types.Operator, settings: GazeSettings, error: BaseException) -> Result:
     if isinstance(error, (GazeError, ValueError, OSError)):
         text = str(error)
     else:  # a bug: one line for the animator, the details in the console
@@ -55,17 +70,20 @@ def _fail(operator, settings, error):
     return {"CANCELLED"}
 
 
-def _generate(operator, context, seed):
-    settings = context.scene.gaze
+def _generate(operator: bpy.types.Operator, context: bpy.types.Context, seed: int | None) -> Result:
+    scene = _scene(context)
+    settings = scene_settings(scene)
     armature = pipeline.target_armature(settings, context.active_object)
     wm = context.window_manager
-    wm.progress_begin(0.0, 1.0)
+    if wm is not None:
+        wm.progress_begin(0.0, 1.0)
     try:
-        outcome = pipeline.run(context.scene, from_settings(settings), armature, seed, wm.progress_update)
+        outcome = pipeline.run(scene, from_settings(settings), armature, seed, wm.progress_update if wm is not None else None)
     except Exception as error:
         return _fail(operator, settings, error)
     finally:
-        wm.progress_end()
+        if wm is not None:
+            wm.progress_end()
     _finish(operator, settings, outcome)
     return {"FINISHED"}
 
@@ -80,10 +98,10 @@ class GAZE_OT_generate(bpy.types.Operator):
     seed: IntProperty(name="Seed", default=-1, description="-1: the panel's seed")  # type: ignore[valid-type]
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context: bpy.types.Context) -> bool:
         return _has_target(context)
 
-    def execute(self, context):
+    def execute(self, context: bpy.types.Context) -> Result:
         return _generate(self, context, None if self.seed < 0 else self.seed)
 
 
@@ -95,11 +113,11 @@ class GAZE_OT_regenerate(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context: bpy.types.Context) -> bool:
         return _has_target(context)
 
-    def execute(self, context):
-        settings = context.scene.gaze
+    def execute(self, context: bpy.types.Context) -> Result:
+        settings = scene_settings(_scene(context))
         settings.seed = random.randrange(1, 2**31 - 1)
         return _generate(self, context, settings.seed)
 
@@ -112,18 +130,19 @@ class GAZE_OT_remove(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context: bpy.types.Context) -> bool:
         return _has_target(context)
 
-    def execute(self, context):
-        settings = context.scene.gaze
+    def execute(self, context: bpy.types.Context) -> Result:
+        scene = _scene(context)
+        settings = scene_settings(scene)
         try:
             owners = _owners(settings, context)
             for owner in owners:
                 if getattr(owner, "library", None) is not None:
                     raise GazeError(f"'{owner.name}' is linked from a library and read-only; nothing removed.")
             removed, notes = takes.remove_all(owners)
-            context.scene.frame_set(context.scene.frame_current)
+            scene.frame_set(scene.frame_current)
         except Exception as error:
             return _fail(self, settings, error)
         if not removed:
@@ -147,22 +166,24 @@ class GAZE_OT_apply_take(bpy.types.Operator):
     start_frame: IntProperty(name="Start Frame", default=1)  # type: ignore[valid-type]
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context: bpy.types.Context) -> bool:
         return _has_target(context)
 
-    def invoke(self, context, _event):
-        self.start_frame = context.scene.frame_start
-        context.window_manager.fileselect_add(self)
+    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> Result:
+        self.start_frame = _scene(context).frame_start
+        if context.window_manager is not None:
+            context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
-    def execute(self, context):
-        settings = context.scene.gaze
+    def execute(self, context: bpy.types.Context) -> Result:
+        scene = _scene(context)
+        settings = scene_settings(scene)
         try:
             path = bpy.path.abspath(self.filepath)
             if not Path(path).is_file():
                 raise GazeError(f"Apply Take: no such file '{path}' (expected a Live Link Face CSV, FLAME .npz/.npy or a project take).")
             armature = pipeline.target_armature(settings, context.active_object)
-            outcome = pipeline.apply_take(context.scene, from_settings(settings), armature, path, float(self.start_frame))
+            outcome = pipeline.apply_take(scene, from_settings(settings), armature, path, float(self.start_frame))
         except Exception as error:
             return _fail(self, settings, error)
         _finish(self, settings, outcome)
@@ -178,23 +199,24 @@ class GAZE_OT_export_csv(bpy.types.Operator):
 
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.csv", options={"HIDDEN"})  # type: ignore[valid-type]
-    whole_scene: bpy.props.BoolProperty(name="Whole Scene", description="The scene's frame range instead of the take under the playhead", default=False)  # type: ignore[valid-type]
+    whole_scene: BoolProperty(name="Whole Scene", description="The scene's frame range instead of the take under the playhead", default=False)  # type: ignore[valid-type]
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context: bpy.types.Context) -> bool:
         return _has_target(context)
 
-    def invoke(self, context, _event):
+    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> Result:
         if not self.filepath:
             self.filepath = "gaze_take.csv"
-        context.window_manager.fileselect_add(self)
+        if context.window_manager is not None:
+            context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
-    def execute(self, context):
+    def execute(self, context: bpy.types.Context) -> Result:
         from . import export
 
-        settings = context.scene.gaze
-        scene = context.scene
+        scene = _scene(context)
+        settings = scene_settings(scene)
         try:
             target = rig_mapping.resolve(from_settings(settings).mapping, pipeline.target_armature(settings, context.active_object), scene)
             span = None if self.whole_scene else export.take_range(target, scene.frame_current)

@@ -1,8 +1,11 @@
 """The "Gaze" tab of the 3D viewport's sidebar (N-panel), in Blender's two-column property layout."""
 
+from __future__ import annotations
+
 import bpy
 
 from . import compat, pipeline, sound
+from .properties import scene_settings
 
 
 class GAZE_PT_main(bpy.types.Panel):
@@ -12,12 +15,14 @@ class GAZE_PT_main(bpy.types.Panel):
     bl_region_type = "UI"
     bl_category = "Gaze"
 
-    def draw(self, context):
+    def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
+        scene = context.scene
+        if layout is None or scene is None:
+            return
         layout.use_property_split = True
         layout.use_property_decorate = False
-        scene = context.scene
-        settings = scene.gaze
+        settings = scene_settings(scene)
         armature = pipeline.target_armature(settings, context.active_object)
 
         col = layout.column(heading="Dialogue")

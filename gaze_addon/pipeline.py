@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from model_runtime.errors import GazeError
 
 from . import aim, keyframes, layers, rig_mapping, sound, takes
 from .request import GenerateRequest
+
+if TYPE_CHECKING:
+    from .properties import GazeSettings
 
 Progress = Callable[[float], None]
 # Sample this many frames of a take when checking that the eyeballs really turn.
@@ -38,7 +41,7 @@ class Outcome:
         return max(r.last_frame for r in self.lines)
 
 
-def target_armature(settings: Any, context_object: Any) -> Any:
+def target_armature(settings: GazeSettings, context_object: Any) -> Any:
     """The armature the panel names, else the active object."""
     return settings.armature or context_object
 

@@ -115,9 +115,15 @@ class GazeSettings(bpy.types.PropertyGroup):
 CLASSES = (GazeSettings,)
 
 
+def scene_settings(scene: bpy.types.Scene) -> GazeSettings:
+    """The Gaze panel's settings of ``scene`` (registered as ``scene.gaze``)."""
+    settings: GazeSettings = getattr(scene, "gaze")  # noqa: B009 - registered at run time, unknown to the stubs
+    return settings
+
+
 def register_properties() -> None:
-    bpy.types.Scene.gaze = PointerProperty(type=GazeSettings)
+    setattr(bpy.types.Scene, "gaze", PointerProperty(type=GazeSettings))  # type: ignore[func-returns-value]  # noqa: B010
 
 
 def unregister_properties() -> None:
-    del bpy.types.Scene.gaze
+    delattr(bpy.types.Scene, "gaze")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .aim import EyeContact
 from .rig_mapping import MappingChoice
+
+if TYPE_CHECKING:
+    from .properties import GazeSettings
 
 LAYERINGS = {"ADD": "Add to My Animation", "USER": "My Keys Win"}
 
@@ -60,7 +63,7 @@ class GenerateRequest:
     fill_idle: bool = True
 
 
-def from_settings(settings: Any) -> GenerateRequest:
+def from_settings(settings: GazeSettings) -> GenerateRequest:
     """The request the panel's settings (``scene.gaze``) describe."""
     return GenerateRequest(
         audio=AudioChoice(

@@ -274,15 +274,15 @@ def resolve(choice: MappingChoice, armature: Any, scene: Any) -> RigTarget:
         target.eye_drive = "SHAPE_KEYS"
     else:
         for role, candidates in PRESET_BONES[preset].items():
-            name = find_bone(armature, candidates)
-            if name is None:
+            found_bone = find_bone(armature, candidates)
+            if found_bone is None:
                 hint = _similar_bones(armature, ("eye", "head", "neck"))
                 raise RigMappingError(
                     f"Armature '{armature.name}' has no {role.replace('_', ' ')} bone for the {preset.title()} mapping "
                     f"(looked for {', '.join(repr(c) for c in candidates)}). "
                     + (f"Bones that may fit: {', '.join(hint)}; choose them with the Custom mapping." if hint else "Use the Custom mapping to pick bones.")
                 )
-            setattr(target, "head_bone" if role == "head" else f"{role}_bone", name)
+            setattr(target, "head_bone" if role == "head" else f"{role}_bone", found_bone)
         if preset == "RIGIFY" and is_generated_rigify(armature):
             target.eye_drive = "TARGET"
             target.left_eyeball, target.right_eyeball = "ORG-eye.L", "ORG-eye.R"
@@ -396,12 +396,12 @@ def _resolve_blinks(choice: MappingChoice, target: RigTarget, scene: Any, face: 
         if not target.lid_controls:
             raise RigMappingError(f"Armature '{target.armature.name}' has no Rigify lid controls ({', '.join(u for u, _ in RIGIFY_LIDS)}): pick another blink target.")
     elif mode == "BONES":
-        lids = (choice.left_lid_bone, choice.right_lid_bone)
-        for side, name in zip(("left", "right"), lids, strict=False):
+        lid_names = (choice.left_lid_bone, choice.right_lid_bone)
+        for side, name in zip(("left", "right"), lid_names, strict=False):
             if not name or name not in target.armature.data.bones:
                 hint = [b.name for b in target.armature.data.bones if _LID_NAME.search(b.name)][:6]
                 raise RigMappingError(
                     f"Armature '{target.armature.name}' has no {side} eyelid bone {name!r}: pick the eyelid bones or another blink target."
                     + (f" Lid bones in the rig: {', '.join(hint)}." if hint else "")
                 )
-        target.lid_bones = (lids[0], lids[1])
+        target.lid_bones = (lid_names[0], lid_names[1])

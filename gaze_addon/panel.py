@@ -78,18 +78,19 @@ class GAZE_PT_main(bpy.types.Panel):
             col.prop_search(settings, "right_lid_bone", armature.data, "bones", text="Right Lid")
             col.prop(settings, "lid_angle_deg")
         col.prop(settings, "layering")
-        col.prop(settings, "fill_idle")
+        col = layout.column(heading="Gaps")
+        col.prop(settings, "fill_idle", text="Keep Alive")
 
         layout.use_property_split = False
         col = layout.column(align=True)
         col.scale_y = 1.3
         col.operator("gaze.generate", icon="PLAY")
         row = col.row(align=True)
-        row.operator("gaze.regenerate", icon="FILE_REFRESH")
+        row.operator("gaze.regenerate", text="New Seed", icon="FILE_REFRESH")
         row.operator("gaze.remove", icon="TRASH")
         row = layout.row(align=True)
-        row.operator("gaze.apply_take", icon="IMPORT")
-        row.operator("gaze.export_csv", icon="EXPORT")
+        row.operator("gaze.apply_take", text="Apply", icon="IMPORT")
+        row.operator("gaze.export_csv", text="Export", icon="EXPORT")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:
             for line in _wrap(problem):
@@ -100,7 +101,7 @@ class GAZE_PT_main(bpy.types.Panel):
         layout.label(text=f"Scene: {sound.scene_fps(scene):.3f} fps")
 
 
-def _wrap(text: str, width: int = 38) -> list[str]:
+def _wrap(text: str, width: int = 32) -> list[str]:
     """Short lines for the sidebar's narrow default width (labels do not wrap by themselves)."""
     words, lines, line = text.split(), [], ""
     for word in words:

@@ -23,7 +23,7 @@ class GazeSettings(bpy.types.PropertyGroup):
     # Audio
     audio_source: EnumProperty(  # type: ignore[valid-type]
         name="Audio",
-        items=[("STRIP", "Sound Strip", "A sound strip of the scene's sequencer"), ("FILE", "File", "An audio file on disk")],
+        items=[("STRIP", "Strip", "A sound strip of the scene's sequencer"), ("FILE", "File", "An audio file on disk")],
         default="STRIP",
     )
     strip_name: StringProperty(name="Strip", description="Sound strip to use; empty: the one under the playhead, or the only one")  # type: ignore[valid-type]

@@ -11,7 +11,7 @@ from .rig_mapping import MappingChoice
 if TYPE_CHECKING:
     from .properties import GazeSettings
 
-LAYERINGS = {"ADD": "Add to My Animation", "USER": "My Keys Win"}
+LAYERINGS = {"ADD": "Add Up", "USER": "Mine Win"}
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ OUTPUT = Path(sys.argv[sys.argv.index("--") + 1] if "--" in sys.argv else ROOT /
 WORK = Path(tempfile.mkdtemp(prefix="gaze_panel_"))
 UI_SCALE = 1.3
 CAMERA_ZOOM = 8.0  # Blender's camera-view zoom (0: the camera frame about fills the viewport)
-SIDEBAR_WIDEN = 200  # pixels
+SIDEBAR_WIDEN = 0  # pixels: the panel must read at Blender's default sidebar width
 WIDTH = 1100  # pixels of the saved image
 
 
@@ -90,20 +90,20 @@ def steps():
     r3d.view_camera_zoom, r3d.view_camera_offset = CAMERA_ZOOM, (0.2, 0.0)  # the whole head, left of the sidebar
     yield 0.2
     window, area, sidebar = viewport()
-    # Widen the sidebar by dragging its left edge (the grip sits a margin inside the overlapping
-    # region), so that no label is cut short.
-    x, y, width = sidebar.x + round(8 * UI_SCALE), sidebar.y + sidebar.height // 2, sidebar.width
-    window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x, y=y)
-    yield 0.1
-    window.event_simulate(type="LEFTMOUSE", value="PRESS", x=x, y=y)
-    yield 0.1
-    for step in range(1, 11):
-        window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x - step * SIDEBAR_WIDEN // 10, y=y)
-        yield 0.05
-    window.event_simulate(type="LEFTMOUSE", value="RELEASE", x=x - SIDEBAR_WIDEN, y=y)
-    yield 0.3
-    window, area, sidebar = viewport()
-    assert sidebar.width > width, "dragging the sidebar's edge did not widen it"
+    if SIDEBAR_WIDEN:
+        # Widen the sidebar by dragging its left edge (the grip sits a margin inside the overlapping region).
+        x, y, width = sidebar.x + round(8 * UI_SCALE), sidebar.y + sidebar.height // 2, sidebar.width
+        window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x, y=y)
+        yield 0.1
+        window.event_simulate(type="LEFTMOUSE", value="PRESS", x=x, y=y)
+        yield 0.1
+        for step in range(1, 11):
+            window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x - step * SIDEBAR_WIDEN // 10, y=y)
+            yield 0.05
+        window.event_simulate(type="LEFTMOUSE", value="RELEASE", x=x - SIDEBAR_WIDEN, y=y)
+        yield 0.3
+        window, area, sidebar = viewport()
+        assert sidebar.width > width, "dragging the sidebar's edge did not widen it"
     # Over the tab strip at the sidebar's right edge, the wheel steps through the tabs: Item, Tool,
     # View, then the add-ons' (Gaze).
     x, y = sidebar.x + sidebar.width - round(8 * UI_SCALE), sidebar.y + sidebar.height // 2

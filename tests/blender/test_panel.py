@@ -30,4 +30,4 @@ def test_panel_and_operators_are_registered_and_greyed_out_without_a_rig(empty_f
 
 def test_long_messages_wrap_for_the_narrow_sidebar():
     lines = panel._wrap("The eye-contact target 'Camera' is behind Rig (round to its left at 160 deg at frame 12): put it in front of the character")
-    assert len(lines) > 2 and all(len(line) <= 38 for line in lines)
+    assert len(lines) > 2 and all(len(line) <= 32 for line in lines)

@@ -372,6 +372,7 @@ def cmd_extension(_: argparse.Namespace) -> int:
 DEMO_BLENDER = "5.0"
 DEMO_SECONDS = 10
 DEMO_FPS = 25  # as assets/demo_head/render_demo.py keys and renders
+DEMO_LEGACY_PRESET = "calm_presenter"  # the style of the Blender 3.4 demo scene
 
 
 def _load_script(path: Path) -> types.ModuleType:
@@ -416,6 +417,16 @@ def cmd_demo(_: argparse.Namespace) -> int:
     run(["ffmpeg", "-loglevel", "error", "-y", "-i", out / "frames_preset" / "%04d.png", "-i", out / "frames" / "%04d.png", "-filter_complex",
          f"[0]tile={columns}x{rows}[a];[1]select='{pick}',tile={columns}x{rows}[b];[a][b]vstack", "-frames:v", "1", "-update", "1", sheet])  # fmt: skip
     step("video and contact sheet (ffmpeg)")
+    # The same head keyed in Debian's Blender 3.4 (headless, the legacy add-on from the checkout):
+    # a demo scene that Blender 3.4 to 4.1 can open (a 5.0 .blend cannot be read by them).
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
+    legacy_env = {**os.environ, "GAZE_PYTHONPATH": site.stdout.strip()}
+    legacy_head = out / "demo_head_blender34.blend"
+    run(["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", ROOT / "assets" / "demo_head" / "build_head.py", "--", legacy_head], env=legacy_env)
+    run(["blender", "-b", legacy_head, "--python-exit-code", "1", "--python", ROOT / "gaze_addon" / "headless.py", "--", "--audio", voice,
+         "--eye-contact", "camera", "--style", DEMO_LEGACY_PRESET, "--output", out / "demo_blender34.blend"], env=legacy_env)  # fmt: skip
+    legacy_head.unlink(missing_ok=True)
+    step("Blender 3.4: demo_blender34.blend")
     motion = out / "demo_reference_style.npz"
     run([python, "-m", "model_runtime", "eval", motion, "--audio", voice, "--json", out / "eval.json", "--report", out / "eval_report.html"])
     step("evaluation report")
@@ -429,6 +440,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
           f"{blender['per_frame_s']:.2f} s per frame (first frame {blender['first_frame_s']:.2f} s)")
     print("outputs:")
     for path, what in ((out / "demo.blend", "the scene: head, rig, the reference-style take on the gaze layer, voice strip"),
+                       (out / "demo_blender34.blend", "the same head keyed in Blender 3.4 (opens in 3.4 and later)"),
                        (video, f"{DEMO_SECONDS} s video with the voice, in the style of the reference take"),
                        (sheet, "contact sheet: preset (top) and reference style (bottom), one frame a second"),
                        (out / "eval_report.html", "evaluation report of the generated motion"), (out / "eval.json", "its figures"),

@@ -155,6 +155,25 @@ class GAZE_OT_remove(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class GAZE_OT_clear_history(bpy.types.Operator):
+    """Forget the recipes of earlier takes and delete the earlier takes kept for this character (your edited ones included)"""
+
+    bl_idname = "gaze.clear_history"
+    bl_label = "Clear History"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return _has_target(context)
+
+    def execute(self, context: bpy.types.Context) -> Result:
+        settings = scene_settings(_scene(context))
+        dropped, deleted = takes.clear_history(_owners(settings, context))
+        settings.status = f"History cleared: {dropped} earlier recipes forgotten, {len(deleted)} kept takes deleted" + (f" ({', '.join(deleted[:3])})" if deleted else "")
+        self.report({"INFO"}, settings.status)
+        return {"FINISHED"}
+
+
 class GAZE_OT_apply_take(bpy.types.Operator):
     """Key an existing take file (Live Link Face CSV, FLAME sequence, project npz/csv) onto the rig"""
 
@@ -229,4 +248,4 @@ class GAZE_OT_export_csv(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_apply_take, GAZE_OT_export_csv)
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

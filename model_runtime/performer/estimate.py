@@ -196,8 +196,12 @@ def _lid_range(clip: MotionClip) -> float:
 
 def _blink_style(clip: MotionClip) -> dict[str, float]:
     """Rate, mean duration and partial share of the blinks of the more closed lid track."""
-    lid = np.max(clip.blinks, axis=1)
-    lid = np.clip(lid - np.percentile(lid, 20), 0.0, 1.0)
+    lid = raw = np.max(clip.blinks, axis=1)
+    # The lids' resting closure (slow, a few hundredths) is taken off: the lowest over +-0.4 s.
+    reach = max(1, round(0.4 * clip.fps))
+    padded = np.concatenate([np.full(reach, lid[0]), lid, np.full(reach, lid[-1])]) if lid.size else lid
+    rest = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).min(axis=1) if lid.size else lid
+    lid = np.clip(lid - rest, 0.0, 1.0)
     blinks = [(s, e) for s, e in runs(lid > _BLINK_ONSET) if np.max(lid[s:e]) > 0.2]
     if not blinks:
         return {"blink_rate_per_min": 0.0}
@@ -207,7 +211,8 @@ def _blink_style(clip: MotionClip) -> dict[str, float]:
     return {
         "blink_rate_per_min": 60.0 * len(blinks) / clip.duration,
         "blink_duration_s": float(np.mean(areas / (peaks * AREA_PER_DEPTH_SECOND))),
-        "partial_blink_share": float(np.mean(peaks < _FULL_BLINK)),
+        # Depth as the lid shows it: a full blink closes it whatever its rest.
+        "partial_blink_share": float(np.mean([np.max(raw[s:e]) < _FULL_BLINK for s, e in blinks])),
     }
 
 

@@ -66,7 +66,7 @@ class PerformerStyle:
     head_yaw_deg: float = 3.8
     head_roll_deg: float = 2.6
     head_mover: float = 0.4
-    blink_rate_per_min: float = 32.0
+    blink_rate_per_min: float = 36.0
     blink_duration_s: float = 0.24
     partial_blink_share: float = 0.45
 

@@ -25,7 +25,8 @@ Definitions (the shared REFERENCES.md, section "Real talkers"):
 
 Two figures go beyond the definitions, for the head's smoothness on the raw (unfiltered) channels:
 the largest single-frame head speed and the number of out-and-back twitches (the head goes at
-least 2 deg out and comes back to within a third of that within 4 frames).
+least 3 deg out and comes back to within a third of that within 3 frames: faster than
+real talkers' 99th-percentile speed out and straight back, which smooth bumps never do).
 
 :data:`FIGURES` holds every figure's reference values (presenters, interviewees, all 31) and the
 acceptance bar of issue #26, in one place; :func:`real_talker_figures` measures a clip.
@@ -59,8 +60,8 @@ BLINK_MAX_S: Final[float] = 0.5
 REST_DEG: Final[float] = 1.0
 PAUSE_MARGIN_S: Final[float] = 0.3
 MAX_LAG_S: Final[float] = 1.0
-TWITCH_MIN_DEG: Final[float] = 2.0
-TWITCH_FRAMES: Final[int] = 4
+TWITCH_MIN_DEG: Final[float] = 3.0
+TWITCH_FRAMES: Final[int] = 3
 # psyberlab's own detector: 30 px windows (0.66 deg per axis at 67.5 cm), 100 ms, about 90 Hz.
 PSYBERLAB_FPS: Final[float] = 90.0
 PSYBERLAB_DISPERSION_DEG: Final[float] = 0.66
@@ -114,7 +115,7 @@ FIGURES: Final[dict[str, Figure]] = {
     "head_speed_p99_deg_s": Figure("head speed p99", "deg/s", 112, 98, 105),
     "head_speed_max_deg_s": Figure("head speed max (filtered)", "deg/s", 198, 243, 243, high=250.0),
     "head_raw_speed_max_deg_s": Figure("head speed max, raw frames", "deg/s", high=250.0),
-    "head_twitches": Figure("out-and-back head twitches (raw, within 4 frames)", "count", high=0.0),
+    "head_twitches": Figure("out-and-back head twitches (raw, 3 deg within 3 frames)", "count", high=0.0),
     "head_at_rest_share": Figure("frames with the head within 1 deg of rest", "share", 0.07, 0.06, 0.10, high=0.12),
     "head_power_above_1hz_pitch": Figure("head pitch power above 1 Hz", "share", 0.23, 0.15, 0.24, high=0.28),
     "head_power_above_1hz_yaw": Figure("head yaw power above 1 Hz", "share", 0.21, 0.16, 0.22, high=0.28),

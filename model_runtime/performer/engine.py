@@ -20,7 +20,7 @@ from model_runtime.conventions import (
 )
 from model_runtime.performer.blinks import lid_rest, sample_blinks
 from model_runtime.performer.gaze import plan_gaze
-from model_runtime.performer.head import facing, follow_basis, prosody_head, shift_activity
+from model_runtime.performer.head import facing, follow_basis, limit_speed, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
 
 # Distance between the centres of the two eyes (m), an adult average.
@@ -57,7 +57,7 @@ def perform(
     follow = style.head_mover * follow_basis(plan.spot, plan.gaze, fps)
     head = prosody_head(features, fps, style, head_rng, busy=shift_activity(plan.spot, fps)) * head_share
     head[:, :2] += (facing(look_at) + follow) * min(1.0, head_share)
-    head = np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG)
+    head = limit_speed(np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG), fps)
     report(0.7)
 
     world_gaze = look_at + plan.gaze

@@ -57,7 +57,7 @@ class PerformerStyle:
     mutual_gaze_speaking: float = 0.74
     mutual_gaze_pausing: float = 0.84
     aversion_duration_s: float = 1.0
-    aversion_amplitude_deg: float = 10.0
+    aversion_amplitude_deg: float = 9.5
     aversion_up_share: float = 0.4
     aversion_left_share: float = 0.5
     saccade_rate_hz: float = 2.5

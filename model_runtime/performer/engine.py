@@ -19,7 +19,7 @@ from model_runtime.conventions import (
     head_matrix,
 )
 from model_runtime.performer.blinks import lid_rest, sample_blinks
-from model_runtime.performer.gaze import plan_gaze
+from model_runtime.performer.gaze import fixational_movements, plan_gaze
 from model_runtime.performer.head import facing, follow_basis, limit_speed, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
 
@@ -46,8 +46,8 @@ def perform(
     fps = features.fps
     n = features.n_frames
     # One independent stream per part, so e.g. a blink-rate change leaves gaze and head as they were.
-    streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(3)
-    gaze_rng, head_rng, blink_rng = (np.random.default_rng(s) for s in streams)
+    streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(4)
+    gaze_rng, head_rng, blink_rng, fixation_rng = (np.random.default_rng(s) for s in streams)
     report = progress or (lambda fraction: None)
 
     plan = plan_gaze(features, fps, style, gaze_rng, gaze_scale=max(0.0, gaze_intensity))
@@ -60,7 +60,8 @@ def perform(
     head = limit_speed(np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG), fps)
     report(0.7)
 
-    world_gaze = look_at + plan.gaze
+    # Microsaccades, small refixations and drift around each planned fixation.
+    world_gaze = look_at + plan.gaze + fixational_movements(n, fps, fixation_rng, scale=max(0.0, gaze_intensity))
     left_eye, right_eye = eyes_on_target(head, world_gaze, max(_MIN_TARGET_DISTANCE_M, look_at_distance_m))
     blinks = sample_blinks(features, fps, style, blink_rng, gaze_shifts=plan.shifts, rate_per_min=blink_rate_per_min)
     # The lids rest a little lowered between blinks, lower still when the gaze goes down.

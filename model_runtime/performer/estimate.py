@@ -20,7 +20,7 @@ from model_runtime.errors import GazeError
 from model_runtime.intervals import runs
 from model_runtime.performer.blinks import AREA_PER_DEPTH_SECOND
 from model_runtime.performer.engine import EYE_SEPARATION_M
-from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG
+from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG, MICROSACCADE_MAX_DEG
 from model_runtime.performer.head import follow_basis
 from model_runtime.performer.style import PerformerStyle
 
@@ -109,7 +109,8 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     steps = np.linalg.norm(np.diff(gaze, axis=0), axis=1)
     # Recorded takes jitter between saccades: the threshold rises above their typical step.
     threshold = max(_SACCADE_STEP_DEG, 4.0 * float(np.median(steps)) if steps.size else 0.0)
-    saccades = [(s, e) for s, e in runs(steps > threshold) if away[s] == away[e]]
+    # Microsaccades and small refixations (up to MICROSACCADE_MAX_DEG) are fixational, not the style's saccades.
+    saccades = [(s, e) for s, e in runs(steps > threshold) if away[s] == away[e] and float(np.linalg.norm(gaze[e] - gaze[s])) > MICROSACCADE_MAX_DEG]
     if saccades:
         amplitudes = [float(np.linalg.norm(gaze[e] - gaze[s])) for s, e in saccades]
         values["saccade_rate_hz"] = len(saccades) / clip.duration

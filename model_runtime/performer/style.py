@@ -54,14 +54,14 @@ class PerformerStyle:
     and :meth:`validate` raises :class:`GazeError` naming what is out of range.
     """
 
-    mutual_gaze_speaking: float = 0.74
+    mutual_gaze_speaking: float = 0.66
     mutual_gaze_pausing: float = 0.84
-    aversion_duration_s: float = 1.0
+    aversion_duration_s: float = 0.7
     aversion_amplitude_deg: float = 9.5
     aversion_up_share: float = 0.4
     aversion_left_share: float = 0.5
-    saccade_rate_hz: float = 2.5
-    saccade_amplitude_deg: float = 2.6
+    saccade_rate_hz: float = 2.2
+    saccade_amplitude_deg: float = 3.2
     head_pitch_deg: float = 3.3
     head_yaw_deg: float = 3.8
     head_roll_deg: float = 2.6

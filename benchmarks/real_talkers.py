@@ -9,7 +9,9 @@ with --seeds seeds, for each preset. Each figure is measured per clip exactly as
 (model_runtime.evaluation.real_talkers) and the median over clips is printed beside the real
 presenters', interviewees' and all 31 people's values and the acceptance bar of issue #26 (the
 calm_presenter style has its own bar for the time gaze is more than 10 deg off the listener).
-The last lines compare the presets (aversion share and size, head sd, blink rate).
+The last lines compare the presets: time gaze is more than 5 / 10 deg off the listener, gaze-shift
+size median and p90, share of > 5 deg offsets pointing down, head sd per axis, blinks per minute
+(docs/performer.md's preset table comes from `--presets` with all seven).
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from model_runtime.evaluation.real_talkers import FIGURES, comparison_lines, rea
 from model_runtime.generate import generate  # noqa: E402
 
 VOICES = ("usgov_gwbush_1", "usgov_gwbush_2", "ljspeech_lj_1", "ljspeech_lj_2", "fleurs_fr_1", "fleurs_es_2")
-SUMMARY = ("gaze_off_10_share", "gaze_shift_median_deg", "gaze_shifts_over_10_share", "head_sd_pitch_deg", "head_sd_yaw_deg", "head_sd_roll_deg", "blinks_per_min")
+SUMMARY = {
+    "gaze_off_5_share": "off >5", "gaze_off_10_share": "off >10", "gaze_shift_median_deg": "shift med", "gaze_shift_p90_deg": "shift p90",
+    "gaze_off_down_share": "down", "head_sd_pitch_deg": "sd pitch", "head_sd_yaw_deg": "sd yaw", "head_sd_roll_deg": "sd roll", "blinks_per_min": "blinks/min",
+}
 
 
 def voices(fps: float) -> list[tuple[str, SpeechFeatures]]:
@@ -83,9 +88,9 @@ def main() -> int:
         print(f"\n== {preset} ({len(misses)} bars missed)")
         print("\n".join(comparison_lines(figures, preset)))
     print("\n== presets side by side")
-    print(f"  {'preset':<22}" + "".join(f"{key[:18]:>20}" for key in SUMMARY))
+    print(f"  {'preset':<22}" + "".join(f"{label:>11}" for label in SUMMARY.values()))
     for preset, figures in results.items():
-        print(f"  {preset:<22}" + "".join(f"{figures[key]:>20.3g}" for key in SUMMARY))
+        print(f"  {preset:<22}" + "".join(f"{figures[key]:>11.3g}" for key in SUMMARY))
     return 0
 
 

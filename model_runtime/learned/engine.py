@@ -91,15 +91,13 @@ def resolve_style_vector(models: LearnedModels, style: StyleInput | ParsedStyle,
     return default_style(encoder)
 
 
-def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Head (frames, 3) and both eyes (frames, 2) after the animator's controls.
+def controlled(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Head (frames, 3) and world gaze (frames, 2: pitch, yaw in the character frame) after the animator's controls.
 
     The generated gaze is turned into a world direction (head rotation applied to the mean of the
     two eyes), scaled by ``gaze_intensity`` and moved onto the listener's direction; the head is
-    scaled by ``head_intensity`` and turned part-way towards the listener as the performer does; then each eye is aimed at that world point from its own centre
-    (the performer's :func:`eyes_on_target`: vestibulo-ocular counter-rotation and vergence).
+    scaled by ``head_intensity`` and turned part-way towards the listener as the performer does.
     """
-    from model_runtime.performer.engine import eyes_on_target
     from model_runtime.performer.head import facing
 
     head = angles[:, 0:3]
@@ -110,9 +108,27 @@ def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDA
     world_gaze = look_at + np.column_stack([pitch, yaw]) * controls.gaze_intensity
     head = head * controls.head_intensity
     head[:, :2] += facing(look_at) * min(1.0, controls.head_intensity)
-    head = np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG)
+    return np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG), world_gaze
+
+
+def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Head (frames, 3) and both eyes (frames, 2) after the animator's controls (:func:`controlled`),
+    each eye aimed at the world point from its own centre (the finishing stage's
+    :func:`~model_runtime.finishing.eyes_on_target`: vestibulo-ocular counter-rotation and vergence).
+    """
+    from model_runtime.finishing import eyes_on_target
+
+    head, world_gaze = controlled(angles, controls)
     left, right = eyes_on_target(head, world_gaze, max(0.15, controls.look_at_distance_m))
     return head, np.clip(left, -EYE_LIMIT_DEG, EYE_LIMIT_DEG), np.clip(right, -EYE_LIMIT_DEG, EYE_LIMIT_DEG)
+
+
+def world_shifts(world_gaze: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """(k, 2): time (s) and amplitude (deg) of each shift of a world gaze (frames, 2), for the blink sampler."""
+    from model_runtime.evaluation.events import detect_saccades
+
+    world = direction_from_angles(world_gaze[:, 0], world_gaze[:, 1])
+    return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
 def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
@@ -177,17 +193,19 @@ def generate_learned(features: SpeechFeatures, style: StyleInput | ParsedStyle, 
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
                              targets=targets, head_mover=vector.head_mover).astype(np.float64)
     report(0.7)
-    head, left, right = apply_controls(angles, controls)
+    head, world_gaze = controlled(angles, controls)
     blink = blink_parameters(parsed)
-    from model_runtime.performer.blinks import sample_blinks
+    from model_runtime.finishing import Finish, finish
 
-    # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.
-    # A take's rate is measured, its gaze-evoked blinks included, so none come on top of it.
+    # Blinks and lids draw from their own streams so that changing the blink rate leaves the motion
+    # as it was. A take's rate is measured, its gaze-evoked blinks included, so none come on top of
+    # it. The generator's gaze already holds its fixational movements: none are added.
     blink_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0xB1]))
-    blinks = sample_blinks(features, config.fps, blink.style, blink_rng, gaze_shifts=gaze_shifts(head, left, right, config.fps),
-                           rate_per_min=controls.blink_rate_per_min, exact_count=blink.measured)
+    lid_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x11D]))
+    how = Finish(blink_style=blink.style, gaze_shifts=world_shifts(world_gaze, config.fps), blink_rate_per_min=controls.blink_rate_per_min,
+                 look_at_distance_m=controls.look_at_distance_m, exact_count=blink.measured, fixational_scale=None)
+    data = finish(head, world_gaze, features, config.fps, how=how, rngs=(blink_rng, lid_rng, blink_rng)) if features.n_frames else np.zeros((0, len(CHANNELS)))
     report(1.0)
-    data = np.column_stack([head, left, right, blinks]) if features.n_frames else np.zeros((0, len(CHANNELS)))
     meta = {"made_by": "learned", "engine": "learned", "seed": str(seed), "style": vector.source,
             "model_version": config.trained.get("version", ""), "steered": "yes" if targets is not None else "no"}
     if vector.note:

@@ -53,7 +53,7 @@ _PAUSE_REACH_S: Final[float] = 1.0
 LID_REST: Final[float] = 0.05
 _LID_DRIFT: Final[float] = 0.012
 _LID_PER_DEG_DOWN: Final[float] = 0.002
-_LID_REST_MAX: Final[float] = 0.09
+LID_REST_MAX: Final[float] = 0.09
 _LID_SIDE_SD: Final[float] = 0.025
 _LID_END_S: Final[float] = 0.3
 
@@ -169,7 +169,7 @@ def lid_rest(n: int, fps: float, rng: np.random.Generator, gaze_pitch_deg: NDArr
         rest = rest + _LID_PER_DEG_DOWN * np.maximum(-np.asarray(gaze_pitch_deg, dtype=np.float64)[:n], 0.0)
     sides = rest[:, None] + _LID_SIDE_SD * rng.standard_normal(2)[None, :]
     fade = np.clip((n - 1 - np.arange(n)) / max(1.0, _LID_END_S * fps), 0.0, 1.0)
-    out: NDArray[np.float64] = np.clip(sides, 0.0, _LID_REST_MAX) * fade[:, None]
+    out: NDArray[np.float64] = np.clip(sides, 0.0, LID_REST_MAX) * fade[:, None]
     return out
 
 

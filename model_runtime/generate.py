@@ -4,9 +4,9 @@
 
 Engines are looked up by name in :data:`ENGINES`; an engine is a function
 ``(audio, fps, *, style, seed, controls, progress) -> MotionClip`` taking the arguments as
-:func:`generate` received them (checked), so each engine computes the features and reads the
-style the way it needs (:func:`speech_features` and :func:`resolve_style` help). Adding an
-engine is one entry there.
+:func:`generate` received them, checked, with the style already read once into a
+:class:`~model_runtime.inputs.ParsedStyle` (:mod:`model_runtime.inputs`, below the engines, also
+computes the features). Adding an engine is one entry there.
 """
 
 from __future__ import annotations
@@ -14,20 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import Protocol
 
-from model_runtime.audio.types import AudioSignal, SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import MAX_FPS, MIN_FPS, snap_fps
 from model_runtime.errors import GazeError
+from model_runtime.inputs import AudioInput, ParsedStyle, StyleInput, parse_style, resolve_style, speech_features
 
-if TYPE_CHECKING:
-    from model_runtime.performer.style import PerformerStyle
+__all__ = ["ENGINES", "AudioInput", "Controls", "Engine", "Progress", "StyleInput", "generate", "resolve_style", "speech_features"]
 
 Progress = Callable[[float], None]
-AudioInput = str | Path | AudioSignal | SpeechFeatures
-StyleInput: TypeAlias = "str | Path | MotionClip | PerformerStyle | None"
 
 
 @dataclass(frozen=True)
@@ -78,10 +74,10 @@ class Controls:
         return self
 
 
-def _procedural(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+def _procedural(audio: AudioInput, fps: float, *, style: ParsedStyle, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
     from model_runtime.performer.engine import perform
 
-    resolved = resolve_style(style)
+    resolved = style.performer_style()
     report = progress or (lambda fraction: None)
     features = speech_features(audio, fps)
     report(0.2)
@@ -101,10 +97,10 @@ def _procedural(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, 
 class Engine(Protocol):
     """What :func:`generate` calls: the checked arguments in, a clip at ``fps`` out."""
 
-    def __call__(self, audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip: ...
+    def __call__(self, audio: AudioInput, fps: float, *, style: ParsedStyle, seed: int, controls: Controls, progress: Progress | None) -> MotionClip: ...
 
 
-def _learned(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+def _learned(audio: AudioInput, fps: float, *, style: ParsedStyle, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
     from model_runtime.learned.engine import learned_engine
 
     return learned_engine(audio, fps, style=style, seed=seed, controls=controls, progress=progress)
@@ -138,45 +134,7 @@ def generate(
     controls = controls.validated()
     report = progress or (lambda fraction: None)
     report(0.0)
-    clip = ENGINES[engine](audio, fps, style=style, seed=int(seed), controls=controls, progress=report)
+    clip = ENGINES[engine](audio, fps, style=parse_style(style), seed=int(seed), controls=controls, progress=report)
     report(1.0)
     return clip
 
-
-def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
-    """Features of ``audio`` at ``fps``; SpeechFeatures must already be at that rate."""
-    if isinstance(audio, SpeechFeatures):
-        if abs(audio.fps - fps) > 1e-6 * fps:
-            raise GazeError(f"speech features are at {audio.fps:g} fps but {fps:g} fps was asked for; compute them at {fps:g} fps")
-        return audio
-    from model_runtime.audio import compute_features, load_audio
-
-    signal = audio if isinstance(audio, AudioSignal) else load_audio(audio)
-    features: SpeechFeatures = compute_features(signal, fps)
-    return features
-
-
-def resolve_style(style: StyleInput) -> PerformerStyle:
-    """A PerformerStyle from any of the forms :func:`generate` accepts (see there)."""
-    from model_runtime.performer.estimate import estimate_style
-    from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES, load_preset
-    from model_runtime.performer.style import PerformerStyle
-
-    if style is None:
-        return load_preset(DEFAULT_PRESET)
-    if isinstance(style, PerformerStyle):
-        return style.clamped()
-    if isinstance(style, MotionClip):
-        return estimate_style(style)
-    if isinstance(style, str) and style in PRESET_NAMES:
-        return load_preset(style)
-    if isinstance(style, (str, Path)):
-        path = Path(style)
-        if not path.exists():
-            raise GazeError(f"style {str(style)!r} is neither a preset ({', '.join(PRESET_NAMES)}) nor an existing STYLE.json or take file")
-        if path.suffix.lower() == ".json":
-            return PerformerStyle.load(path).clamped()
-        from model_runtime.takes import load_take
-
-        return estimate_style(load_take(path), source=str(path))
-    raise GazeError(f"style must be None, a preset name, a path, a MotionClip or a PerformerStyle, got {type(style).__name__}")

@@ -143,5 +143,5 @@ def test_every_human_range_names_an_evaluate_key():
     assert set(HUMAN_RANGES) <= set(metrics)
     assert set(RANGE_CONFIDENCE) == set(HUMAN_RANGES)
     assert all(low < high for low, high in HUMAN_RANGES.values())
-    outside = out_of_range({"blink_rate_per_min": 40.0, "vor_gain": 1.0, "fixation_ratio": math.nan})
-    assert outside == {"blink_rate_per_min": (40.0, (10.5, 32.5))}
+    outside = out_of_range({"blink_rate_per_min": 45.0, "vor_gain": 1.0, "fixation_ratio": math.nan})
+    assert outside == {"blink_rate_per_min": (45.0, (10.5, 40.0))}

@@ -14,6 +14,7 @@ from model_runtime.errors import GazeError
 from model_runtime.evaluation.motion_metrics import diversity
 from model_runtime.generate import Controls, generate
 from model_runtime.learned.features import audio_matrix, feature_names, resample_features
+from model_runtime.performer.blinks import LID_REST_MAX
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +97,8 @@ def test_matching_the_statistics_can_be_turned_off_from_the_cli(tmp_path: Path) 
 def test_controls(voice: AudioSignal) -> None:
     still = generate(voice, 25.0, engine="learned", seed=0, controls=Controls(head_intensity=0.0, blink_rate_per_min=0.0))
     assert np.abs(still.head).max() < 1e-9
-    assert still.blinks.max() == 0.0
+    # No blinks: the lids only rest a little lowered (the finishing stage both engines share).
+    assert still.blinks.max() <= LID_REST_MAX
     turned = generate(voice, 25.0, engine="learned", seed=0, controls=Controls(look_at_yaw_deg=30.0))
     normal = generate(voice, 25.0, engine="learned", seed=0)
     gaze_yaw = (turned.head[:, 1] + turned.left_eye[:, 1]).mean() - (normal.head[:, 1] + normal.left_eye[:, 1]).mean()

@@ -9,7 +9,7 @@ from model_runtime.audio.types import SpeechFeatures, Utterance
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import EYE_LIMIT_DEG, HEAD_LIMIT_DEG
 from model_runtime.errors import GazeError
-from model_runtime.evaluation import evaluate
+from model_runtime.evaluation import EvalConfig, evaluate
 from model_runtime.evaluation.literature import skewness
 from model_runtime.generate import Controls, generate
 from model_runtime.performer import PRESET_NAMES, PerformerStyle, load_preset
@@ -38,6 +38,11 @@ def speech_features(seconds: float = 60.0, fps: float = 30.0, seed: int = 0, pau
         fps=fps, f0_hz=f0, voiced=speech.copy(), rms=rms, onset=np.abs(np.diff(rms, prepend=0.0)),
         logmel=np.zeros((n, 4)), speech=speech, utterances=tuple(utterances),
     )
+
+
+# Mutual gaze within 5 deg of the listener ("off the listener" in REFERENCES.md "Real talkers"):
+# looks away are real talkers' size now (8-15 deg), many inside the 10-deg default radius.
+OFF_LISTENER = EvalConfig(mutual_radius_deg=5.0)
 
 
 def assert_sane(clip: MotionClip) -> None:
@@ -70,7 +75,7 @@ def test_presets_look_different(features: SpeechFeatures) -> None:
     """Each pair of presets differs clearly in at least one measured statistic."""
     stats = {}
     for name in PRESET_NAMES:
-        m = evaluate(generate(features, 30.0, style=name, seed=0), features)
+        m = evaluate(generate(features, 30.0, style=name, seed=0), features, config=OFF_LISTENER)
         stats[name] = np.array([m["mutual_gaze_share_speech"], m["blink_rate_per_min"] / 30.0, m["head_std_yaw_deg"] / 5.0, m["saccade_rate_hz"] / 3.0, m["away_dwell_mean_s"] / 2.0])
     names = list(stats)
     for i, a in enumerate(names):
@@ -93,7 +98,7 @@ def test_gaze_stays_on_target_while_the_head_moves(features: SpeechFeatures) -> 
     clip = generate(features, 30.0, style="animated_storyteller", seed=3)
     gaze_step = np.linalg.norm(np.diff(world_gaze(clip), axis=0), axis=1)
     head_step = np.linalg.norm(np.diff(clip.head[:, :2], axis=0), axis=1)
-    fixating = gaze_step < 0.03
+    fixating = gaze_step < 0.3  # fixational drift and microsaccades move it a little
     assert fixating.mean() > 0.6
     assert np.mean(head_step[fixating]) > 0.05  # the head does move during fixations
     assert evaluate(clip, features)["vor_gain"] == pytest.approx(1.0, abs=0.1)
@@ -101,7 +106,7 @@ def test_gaze_stays_on_target_while_the_head_moves(features: SpeechFeatures) -> 
 
 def test_mutual_gaze_depends_on_speaking_and_pausing(features: SpeechFeatures) -> None:
     style = PerformerStyle(mutual_gaze_speaking=0.45, mutual_gaze_pausing=0.85)
-    m = evaluate(generate(features, 30.0, style=style, seed=4), features)
+    m = evaluate(generate(features, 30.0, style=style, seed=4), features, config=OFF_LISTENER)
     assert m["mutual_gaze_share_speech"] < m["mutual_gaze_share_pause"] - 0.2
     assert m["aversion_at_utterance_start_share"] >= 0.7
     assert m["look_at_listener_at_utterance_end_share"] >= 0.7
@@ -140,12 +145,14 @@ def test_blinks_skewed_partial_and_at_the_rate(features: SpeechFeatures) -> None
     intervals, peaks = [], []
     for seed in range(6):
         closure = sample_blinks(features, 30.0, style, np.random.default_rng(seed))
-        assert np.array_equal(closure[:, 0], closure[:, 1])
+        # The lids blink together but not identically (real talkers' lids differ by 0.07 on average).
+        assert 0.0 < np.mean(np.abs(closure[:, 0] - closure[:, 1])) < 0.02
+        assert np.corrcoef(closure[:, 0], closure[:, 1])[0, 1] > 0.9
         lid = closure[:, 0]
         edges = np.flatnonzero(np.diff((lid > 0.05).astype(int)) == 1)
         assert len(edges) == pytest.approx(style.blink_rate_per_min, abs=1.5)
         intervals += list(np.diff(edges) / 30.0)
-        peaks += [lid[s : s + 30].max() for s in edges]
+        peaks += [lid[s : s + 9].max() for s in edges]  # 0.3 s: the blink, not the next one of a burst
     assert skewness(np.array(intervals)) > 0.5
     assert np.mean(np.array(peaks) < 0.9) == pytest.approx(style.partial_blink_share, abs=0.1)
 
@@ -153,8 +160,9 @@ def test_blinks_skewed_partial_and_at_the_rate(features: SpeechFeatures) -> None
 def test_blink_rate_control_and_still_head(features: SpeechFeatures) -> None:
     clip = generate(features, 30.0, seed=1, controls=Controls(head_intensity=0.0, blink_rate_per_min=40.0))
     assert np.all(clip.head == 0.0)
-    assert np.ptp(clip.left_eye[:, 1]) > 5.0  # the eyes still move
-    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.05).astype(int)) == 1)
+    assert np.ptp(clip.left_eye[:, 1]) > 2.0  # the eyes still move
+    # Onsets above the lids' resting closure (a few hundredths, up to 0.15 looking down).
+    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.3).astype(int)) == 1)
     assert len(onsets) == pytest.approx(40, abs=3)
 
 
@@ -227,8 +235,8 @@ def test_sixty_minutes() -> None:
     feats = speech_features(seconds=3600.0, fps=12.0, seed=9)
     clip = generate(feats, 12.0, style="animated_storyteller", seed=0)
     assert_sane(clip)
-    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.05).astype(int)) == 1)
-    assert 60 * 15 < len(onsets) < 60 * 32
+    onsets = np.flatnonzero(np.diff((clip.blinks[:, 0] > 0.3).astype(int)) == 1)
+    assert 60 * 20 < len(onsets) < 60 * 40
 
 
 def test_out_of_range_style_is_clamped_or_refused(features: SpeechFeatures) -> None:

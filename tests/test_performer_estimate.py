@@ -9,7 +9,7 @@ from model_runtime.clip import MotionClip
 from model_runtime.errors import GazeError
 from model_runtime.generate import generate
 from model_runtime.performer import PARAMETERS, PRESET_NAMES, PerformerStyle, load_preset
-from model_runtime.performer.estimate import estimate_style
+from model_runtime.performer.estimate import estimate_style, head_mover_share
 from tests.test_performer_behaviour import speech_features
 
 
@@ -29,7 +29,13 @@ def test_round_trip_on_60_s(name: str) -> None:
     for seed, layout in ((0, 1), (1, 2)):
         features = speech_features(60.0, seed=layout)
         clip = generate(features, 30.0, style=style, seed=seed)
-        errors = relative_errors(style, estimate_style(clip, features))
+        estimate = estimate_style(clip, features)
+        errors = relative_errors(style, estimate)
+        if head_mover_share(clip) is None:
+            # The presets avert by 8-15 deg (as real talkers do), mostly within the eye-only range, so
+            # the head barely follows and the clip does not show the share: the default stands in.
+            assert estimate.head_mover == PerformerStyle().head_mover
+            del errors["head_mover"]
         assert max(errors.values()) <= 0.15, {k: round(v, 3) for k, v in errors.items() if v > 0.15}
 
 

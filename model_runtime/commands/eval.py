@@ -92,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
         shown = "n/a" if math.isnan(value) else f"{value:.4g}"
         target = f"   human {HUMAN_RANGES[key][0]:g} to {HUMAN_RANGES[key][1]:g}" if key in HUMAN_RANGES else ""
         print(f"  {key:<30} {shown:>10}{target}")
+    from model_runtime.evaluation.real_talkers import FIGURES, comparison_lines
+
+    print("  real talkers (REFERENCES.md; bars of issue #26):")
+    figures = {key: found for key in FIGURES if isinstance(found := metrics.get(f"rt_{key}"), float)}
+    print("\n".join("  " + line for line in comparison_lines(figures)))
     print(f"wrote {args.json}" + (f" and {args.report}" if args.report else ""))
     return 0
 

@@ -2,7 +2,9 @@
 
 ``evaluate(clip, features, reference=None)`` is the one call: it returns a flat dict of numbers (and
 a few lists) whose keys are documented in docs/metrics.md. Undefined values (no blinks, no long
-utterances ...) are NaN. ``HUMAN_RANGES`` holds the human reference ranges for many of those keys.
+utterances ...) are NaN. Keys starting ``rt_`` are the real-talker figures
+(:mod:`model_runtime.evaluation.real_talkers`, measured as REFERENCES.md's real talking-head
+clips). ``HUMAN_RANGES`` holds the human reference ranges for many of those keys.
 Nothing here imports matplotlib; :mod:`model_runtime.evaluation.report` does, when called.
 """
 
@@ -19,6 +21,7 @@ from model_runtime.evaluation import gaze_metrics, literature, motion_metrics
 from model_runtime.evaluation.analysis import Analysis, EvalConfig, analyze
 from model_runtime.evaluation.distributions import distribution_distances
 from model_runtime.evaluation.events import angular_speed, interval_mask
+from model_runtime.evaluation.real_talkers import real_talker_figures
 from model_runtime.evaluation.reference_ranges import HUMAN_RANGES, RANGE_CONFIDENCE, out_of_range
 from model_runtime.evaluation.style_metrics import shipped_style_error, style_error
 
@@ -167,6 +170,7 @@ def evaluate(
     out.update(gaze_statistics(a))
     out.update(blink_statistics(a, a.speech))
     out.update(head_statistics(a, features, cfg))
+    out.update({f"rt_{key}": value for key, value in real_talker_figures(clip, features).items()})
     if reference is not None:
         fix, comp = out["fixation_ratio"], out["comp_score"]
         assert isinstance(fix, float) and isinstance(comp, float)

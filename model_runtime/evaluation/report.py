@@ -23,6 +23,7 @@ from model_runtime.evaluation.analysis import Analysis
 from model_runtime.evaluation.distributions import EYES_ALIVE_AMPLITUDE_MEAN_DEG, EYES_ALIVE_DIRECTIONS, IBI_MEAN_S, IBI_SD_S, psyberlab
 from model_runtime.evaluation.literature import DIRECTION_BINS, inter_blink_intervals
 from model_runtime.evaluation.motion_metrics import head_speed, motion_beats
+from model_runtime.evaluation.real_talkers import FIGURES
 from model_runtime.evaluation.reference_ranges import HUMAN_RANGES, RANGE_CONFIDENCE
 
 if TYPE_CHECKING:
@@ -244,6 +245,12 @@ def metrics_table(metrics: Metrics) -> str:
             target = f"{low:g} to {high:g} ({RANGE_CONFIDENCE[key]})"
             if isinstance(value, float) and not math.isnan(value):
                 status = "ok" if low <= value <= high else "outside"
+        elif key.startswith("rt_") and key[3:] in FIGURES:
+            figure = FIGURES[key[3:]]
+            real = ", ".join(f"{label} {v:.3g}" for label, v in (("presenters", figure.presenters), ("interviewees", figure.interviewees), ("all 31", figure.everyone)) if not math.isnan(v))
+            target = html.escape(f"real talkers: {real}" + (f"; bar {figure.bar()}" if figure.bar() else ""))
+            verdict = figure.passes(value) if isinstance(value, float) else None
+            status = {True: "ok", False: "outside", None: ""}[verdict]
         css = {"ok": "ok", "outside": "bad"}.get(status, "")
         rows.append(f"<tr class='{css}'><td>{html.escape(key)}</td><td>{_format(value)}</td><td>{target}</td><td>{status}</td></tr>")
     return "<table><tr><th>metric</th><th>value</th><th>human range (confidence)</th><th></th></tr>" + "".join(rows) + "</table>"

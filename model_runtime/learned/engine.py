@@ -4,7 +4,8 @@ The generator runs at the model's own frame rate (25 fps for the shipped model) 
 computed at that rate; the finished clip is resampled to the rate asked for (saccades stay sharp and
 blinks keep their depth, see :meth:`MotionClip.resample`).
 
-Style (``style`` argument, any form :func:`model_runtime.generate.generate` accepts):
+Style (``style`` argument, any form :func:`model_runtime.generate.generate` accepts, read once by
+:func:`model_runtime.inputs.parse_style`):
   None, a preset name        the preset's style vector stored in the model file
   a take (path or clip)      the style encoder on the take (short takes: see :mod:`.style`)
   a PerformerStyle or JSON   the style encoder on the procedural performer's rendering of that
@@ -17,7 +18,6 @@ onto the generated large gaze shifts and the speech pauses.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +27,7 @@ from model_runtime.audio.types import SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import ANGLE_CHANNELS, CHANNELS, EYE_LIMIT_DEG, HEAD_LIMIT_DEG, angles_from_direction, direction_from_angles, head_matrix
 from model_runtime.errors import GazeError
+from model_runtime.inputs import AudioInput, ParsedStyle, StyleInput, parse_style, speech_features
 from model_runtime.learned.features import audio_matrix
 from model_runtime.learned.models import LearnedModels, shipped_models
 from model_runtime.learned.steering import StyleTargets
@@ -34,11 +35,10 @@ from model_runtime.learned.streaming import generate_frames
 from model_runtime.learned.style import StyleVector, default_style, encode_motion, style_from_preset, style_from_take
 
 if TYPE_CHECKING:
-    from model_runtime.generate import AudioInput, Controls, Progress, StyleInput
+    from model_runtime.generate import Controls, Progress
     from model_runtime.performer.style import PerformerStyle
 
 _RENDER_SECONDS = 30.0
-_TAKE_SUFFIXES = (".npz", ".npy", ".csv", ".txt")
 
 
 def _head_first(features: SpeechFeatures, frames: int) -> SpeechFeatures:
@@ -70,49 +70,34 @@ def style_from_performer(models: LearnedModels, performer: PerformerStyle, featu
 ReferenceTake = tuple[MotionClip, str]  # a take given as the style, and the name its messages and meta use
 
 
-def reference_take(style: StyleInput) -> ReferenceTake | None:
-    """The take ``style`` names or is (a file is read here, once per generation), else None."""
-    if isinstance(style, MotionClip):
-        return style, "reference take"
-    if isinstance(style, (str, Path)) and Path(style).suffix.lower() in _TAKE_SUFFIXES:
-        from model_runtime.takes import load_take
-
-        return load_take(style), str(style)
-    return None
+def reference_take(style: StyleInput | ParsedStyle) -> ReferenceTake | None:
+    """The take ``style`` names or is (a file is read once, by :func:`parse_style`), else None."""
+    parsed = parse_style(style)
+    return (parsed.take, parsed.source) if parsed.take is not None else None
 
 
-def resolve_style_vector(models: LearnedModels, style: StyleInput, features: SpeechFeatures, take: ReferenceTake | None = None) -> StyleVector:
-    """The style vector for any style input :func:`model_runtime.generate.generate` accepts;
-    ``take``: :func:`reference_take` of it when the caller has already read it."""
-    from model_runtime.generate import resolve_style
-    from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES
-    from model_runtime.performer.style import PerformerStyle
-
+def resolve_style_vector(models: LearnedModels, style: StyleInput | ParsedStyle, features: SpeechFeatures) -> StyleVector:
+    """The style vector for any style input :func:`model_runtime.generate.generate` accepts."""
+    parsed = parse_style(style)
     encoder = models.style_encoder
-    take = take if take is not None else reference_take(style)
-    if take is not None:
-        return style_from_take(encoder, take[0], source=take[1])
-    name = DEFAULT_PRESET if style is None else style if isinstance(style, str) and style in PRESET_NAMES else None
-    if name is not None:
-        if name in encoder.config.presets:
-            return style_from_preset(encoder, name)
-        return style_from_performer(models, resolve_style(name), features, f"preset {name}")
-    if isinstance(style, PerformerStyle):
-        return style_from_performer(models, style.clamped(), features, "performer style")
-    if isinstance(style, (str, Path)):
-        return style_from_performer(models, resolve_style(style), features, str(style))
+    if parsed.take is not None:
+        return style_from_take(encoder, parsed.take, source=parsed.source)
+    if parsed.preset is not None:
+        if parsed.preset in encoder.config.presets:
+            return style_from_preset(encoder, parsed.preset)
+        return style_from_performer(models, parsed.performer_style(), features, parsed.source)
+    if parsed.style is not None:
+        return style_from_performer(models, parsed.style, features, parsed.source)
     return default_style(encoder)
 
 
-def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Head (frames, 3) and both eyes (frames, 2) after the animator's controls.
+def controlled(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Head (frames, 3) and world gaze (frames, 2: pitch, yaw in the character frame) after the animator's controls.
 
     The generated gaze is turned into a world direction (head rotation applied to the mean of the
     two eyes), scaled by ``gaze_intensity`` and moved onto the listener's direction; the head is
-    scaled by ``head_intensity`` and turned part-way towards the listener as the performer does; then each eye is aimed at that world point from its own centre
-    (the performer's :func:`eyes_on_target`: vestibulo-ocular counter-rotation and vergence).
+    scaled by ``head_intensity`` and turned part-way towards the listener as the performer does.
     """
-    from model_runtime.performer.engine import eyes_on_target
     from model_runtime.performer.head import facing
 
     head = angles[:, 0:3]
@@ -123,9 +108,27 @@ def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDA
     world_gaze = look_at + np.column_stack([pitch, yaw]) * controls.gaze_intensity
     head = head * controls.head_intensity
     head[:, :2] += facing(look_at) * min(1.0, controls.head_intensity)
-    head = np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG)
+    return np.clip(head, -HEAD_LIMIT_DEG, HEAD_LIMIT_DEG), world_gaze
+
+
+def apply_controls(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Head (frames, 3) and both eyes (frames, 2) after the animator's controls (:func:`controlled`),
+    each eye aimed at the world point from its own centre (the finishing stage's
+    :func:`~model_runtime.finishing.eyes_on_target`: vestibulo-ocular counter-rotation and vergence).
+    """
+    from model_runtime.finishing import eyes_on_target
+
+    head, world_gaze = controlled(angles, controls)
     left, right = eyes_on_target(head, world_gaze, max(0.15, controls.look_at_distance_m))
     return head, np.clip(left, -EYE_LIMIT_DEG, EYE_LIMIT_DEG), np.clip(right, -EYE_LIMIT_DEG, EYE_LIMIT_DEG)
+
+
+def world_shifts(world_gaze: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """(k, 2): time (s) and amplitude (deg) of each shift of a world gaze (frames, 2), for the blink sampler."""
+    from model_runtime.evaluation.events import detect_saccades
+
+    world = direction_from_angles(world_gaze[:, 0], world_gaze[:, 1])
+    return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
 def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
@@ -149,30 +152,28 @@ class BlinkSource:
     note: str = ""
 
 
-def blink_parameters(style: StyleInput, take: ReferenceTake | None = None) -> BlinkSource:
-    """Blinks from any style input (``take`` as for :func:`resolve_style_vector`). A reference take
-    too short for the performer's style estimate (under 10 s) keeps its own blinks when it is at
-    least 5 s long and its lids move, on the default preset's style otherwise; either way its gaze
-    and head style still come from the take."""
-    from model_runtime.generate import resolve_style
+def blink_parameters(style: StyleInput | ParsedStyle) -> BlinkSource:
+    """Blinks from any style input. A reference take too short for the performer's style estimate
+    (under 10 s) keeps its own blinks when it is at least 5 s long and its lids move, on the default
+    preset's style otherwise; either way its gaze and head style still come from the take."""
     from model_runtime.performer.estimate import estimate_style, with_blinks_of
-    from model_runtime.performer.presets import DEFAULT_PRESET
+    from model_runtime.performer.presets import DEFAULT_PRESET, load_preset
 
-    take = take if take is not None else reference_take(style)
-    if take is None:
-        return BlinkSource(resolve_style(style), measured=False)
-    clip, source = take
+    parsed = parse_style(style)
+    if parsed.take is None:
+        return BlinkSource(parsed.performer_style(), measured=False)
+    clip, source = parsed.take, parsed.source
     try:
         return BlinkSource(estimate_style(clip, source=source), measured=True)
     except GazeError as exc:
-        default = resolve_style(DEFAULT_PRESET)
+        default = load_preset(DEFAULT_PRESET)
         try:
             return BlinkSource(with_blinks_of(clip, default, source), measured=True, note=f"blinks measured on the take alone: {exc}")
         except GazeError as short:
             return BlinkSource(default, measured=False, note=f"blinks follow the {DEFAULT_PRESET} preset: {exc}; {short}")
 
 
-def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, controls: Controls, *, progress: Progress | None = None,
+def generate_learned(features: SpeechFeatures, style: StyleInput | ParsedStyle, seed: int, controls: Controls, *, progress: Progress | None = None,
                      models: LearnedModels | None = None, temperature: float | None = None, onset_gain: float | None = None) -> MotionClip:
     """A clip at ``features.fps``, which must be the model's rate (:func:`learned_engine` sees to it).
 
@@ -185,24 +186,26 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     config = models.config
     if abs(features.fps - config.fps) > 1e-6:
         raise ValueError(f"features must be at the model's {config.fps:g} fps, got {features.fps:g}")
-    take = reference_take(style)  # read once, for the style vector and the blinks
-    vector = resolve_style_vector(models, style, features, take)
+    parsed = parse_style(style)  # read once, for the style vector and the blinks
+    vector = resolve_style_vector(models, parsed, features)
     report(0.2)
     targets = vector.targets if controls.match_statistics else None
     angles = generate_frames(models.generator, audio_matrix(features), vector.vector, seed, temperature, onset_gain=onset_gain,
                              targets=targets, head_mover=vector.head_mover).astype(np.float64)
     report(0.7)
-    head, left, right = apply_controls(angles, controls)
-    blink = blink_parameters(style, take)
-    from model_runtime.performer.blinks import sample_blinks
+    head, world_gaze = controlled(angles, controls)
+    blink = blink_parameters(parsed)
+    from model_runtime.finishing import Finish, finish
 
-    # Blinks draw from their own stream so that changing the blink rate leaves the motion as it was.
-    # A take's rate is measured, its gaze-evoked blinks included, so none come on top of it.
+    # Blinks and lids draw from their own streams so that changing the blink rate leaves the motion
+    # as it was. A take's rate is measured, its gaze-evoked blinks included, so none come on top of
+    # it. The generator's gaze already holds its fixational movements: none are added.
     blink_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0xB1]))
-    blinks = sample_blinks(features, config.fps, blink.style, blink_rng, gaze_shifts=gaze_shifts(head, left, right, config.fps),
-                           rate_per_min=controls.blink_rate_per_min, exact_count=blink.measured)
+    lid_rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x11D]))
+    how = Finish(blink_style=blink.style, gaze_shifts=world_shifts(world_gaze, config.fps), blink_rate_per_min=controls.blink_rate_per_min,
+                 look_at_distance_m=controls.look_at_distance_m, exact_count=blink.measured, fixational_scale=None)
+    data = finish(head, world_gaze, features, config.fps, how=how, rngs=(blink_rng, lid_rng, blink_rng)) if features.n_frames else np.zeros((0, len(CHANNELS)))
     report(1.0)
-    data = np.column_stack([head, left, right, blinks]) if features.n_frames else np.zeros((0, len(CHANNELS)))
     meta = {"made_by": "learned", "engine": "learned", "seed": str(seed), "style": vector.source,
             "model_version": config.trained.get("version", ""), "steered": "yes" if targets is not None else "no"}
     if vector.note:
@@ -212,11 +215,10 @@ def generate_learned(features: SpeechFeatures, style: StyleInput, seed: int, con
     return MotionClip(fps=config.fps, data=np.nan_to_num(data), meta=meta)
 
 
-def learned_engine(audio: AudioInput, fps: float, *, style: StyleInput, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
+def learned_engine(audio: AudioInput, fps: float, *, style: StyleInput | ParsedStyle, seed: int, controls: Controls, progress: Progress | None) -> MotionClip:
     """The engine :func:`model_runtime.generate.generate` calls for ``engine="learned"``: features at
     the model's rate (recomputed from audio, or resampled when features at another rate are given),
     generation, then the clip resampled to ``fps``."""
-    from model_runtime.generate import speech_features
     from model_runtime.learned.features import resample_features
 
     models = shipped_models()

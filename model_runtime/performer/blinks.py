@@ -27,16 +27,35 @@ OPEN_FRACTION: Final[float] = 1.0 - CLOSE_FRACTION - HOLD_FRACTION
 # Area under one blink curve divided by (depth * duration): what style estimation inverts.
 AREA_PER_DEPTH_SECOND: Final[float] = CLOSE_FRACTION / 2 + HOLD_FRACTION + OPEN_FRACTION / 2
 # Depth of a partial blink is drawn from this range; full blinks close to 1.
-PARTIAL_DEPTH: Final[tuple[float, float]] = (0.35, 0.8)
-# Log-sd of the lognormal law of inter-blink intervals: CV 0.9, skewness 3; Garcia et al. 2011 found
-# CV 0.6 and strong right skew, and the minimum gap and the pull onto pauses even intervals out again.
-_INTERVAL_LOG_SD: Final[float] = 0.8
+PARTIAL_DEPTH: Final[tuple[float, float]] = (0.45, 0.85)
+# Log-sd of the lognormal law of inter-blink intervals between bursts. Real talkers blink in bursts
+# (interval CV 0.98 for presenters, REFERENCES.md "Real talkers"): a share of blinks follow another
+# within a short gap; the minimum gap and the pull onto pauses even the other intervals out again.
+_INTERVAL_LOG_SD: Final[float] = 1.0
+BURST_SHARE: Final[float] = 0.35
+_BURST_GAP_S: Final[tuple[float, float]] = (0.1, 0.6)
+# Left and right lids differ a little in each blink's depth (sd, share of the depth) and timing (s);
+# real talkers' lids differ by 0.07 on average (REFERENCES.md "Real talkers").
+_DEPTH_ASYMMETRY: Final[float] = 0.08
+_TIMING_ASYMMETRY_S: Final[float] = 0.005
 # Gaze shifts this large (deg) nearly always carry a blink (Evinger et al. 1994: 97% over 33 deg).
 _SHIFT_BLINK_FULL_DEG: Final[float] = 30.0
 _SHIFT_BLINK_START_DEG: Final[float] = 12.0
 # Chance that a blink within reach (s) of a speech pause moves into it (Nakano & Kitazawa 2010).
-_PAUSE_PULL_CHANCE: Final[float] = 0.8
-_PAUSE_REACH_S: Final[float] = 2.0
+# Real talkers' blinks lean only a little towards pauses: 40% within 0.3 s of one against 34% by
+# chance (presenters 47% against 40%; REFERENCES.md "Real talkers").
+_PAUSE_PULL_CHANCE: Final[float] = 0.6
+_PAUSE_REACH_S: Final[float] = 1.0
+# Resting lid closure between blinks (0 = wide open): the lids rest a little lowered, drift slowly
+# and lower further as the gaze goes down (staying under the 0.1 where evaluation starts a blink);
+# real talkers' mean closure is 0.15 with blinks
+# included, generated blinks alone give about 0.05. The lids open fully over the clip's last frames.
+LID_REST: Final[float] = 0.05
+_LID_DRIFT: Final[float] = 0.012
+_LID_PER_DEG_DOWN: Final[float] = 0.002
+LID_REST_MAX: Final[float] = 0.09
+_LID_SIDE_SD: Final[float] = 0.025
+_LID_END_S: Final[float] = 0.3
 
 
 def blink_shape(phase: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -80,10 +99,13 @@ def sample_blinks(
     if count <= 0:
         return closure
     spread = SpreadUniform(rng)
-    intervals = rng.lognormal(0.0, _INTERVAL_LOG_SD, size=count + 1)
+    followers = stochastic_round(BURST_SHARE * count, rng) if count >= 3 else 0
+    leaders = count - followers
+    intervals = rng.lognormal(0.0, _INTERVAL_LOG_SD, size=leaders + 1)
     free = duration - (count + 1) * min_gap
-    times = np.cumsum(min_gap + intervals * free / intervals.sum())[:count]
+    times = np.cumsum(min_gap + intervals * free / intervals.sum())[:leaders]
     times = _pull_to_events(times, features, fps, gaze_shifts=gaze_shifts, min_gap=min_gap, rng=rng, exact_count=exact_count)
+    times = _add_bursts(times, followers, min_gap, rng)
     count = len(times)
 
     lengths = mean_length * gamma_quantile(spread(count), 8.0)[rng.permutation(count)]
@@ -91,18 +113,64 @@ def sample_blinks(
     partial = rng.permutation(count)[: stochastic_round(style.partial_blink_share * count, rng)]
     depth[partial] = PARTIAL_DEPTH[0] + (PARTIAL_DEPTH[1] - PARTIAL_DEPTH[0]) * spread(len(partial))
     peak_offset = CLOSE_FRACTION + HOLD_FRACTION / 2
-    for time, length, amount in zip(times, lengths, depth, strict=True):
+    side_depth = np.clip(depth[:, None] * (1.0 + _DEPTH_ASYMMETRY * rng.standard_normal((count, 2))), 0.0, 1.0)
+    side_depth[depth >= 1.0, int(rng.integers(2))] = 1.0  # a full blink closes at least one lid fully
+    side_depth[depth < 1.0] = np.minimum(side_depth[depth < 1.0], PARTIAL_DEPTH[1] + 0.03)  # and a partial one neither
+    side_shift = _TIMING_ASYMMETRY_S * rng.standard_normal((count, 2))
+    for k, (time, length) in enumerate(zip(times, lengths, strict=True)):
         # The deepest point lands on a frame so that sampled clips keep the blink's true depth.
         peak_frame = round((time + peak_offset * length) * fps)
         start = peak_frame / fps - peak_offset * length
-        first = max(0, math.ceil(start * fps))
-        last = min(n, math.floor((start + length) * fps) + 1)
-        if last <= first:
-            continue
-        shape = amount * blink_shape((np.arange(first, last) / fps - start) / length)
-        closure[first:last, 0] = np.maximum(closure[first:last, 0], shape)
-    closure[:, 1] = closure[:, 0]
+        if start + length > duration - 1.0 / fps:
+            continue  # every clip ends with the lids open
+        for side in range(2):
+            begin = start + (side_shift[k, side] if side_depth[k, side] < 1.0 or depth[k] < 1.0 else 0.0)
+            first = max(0, math.ceil(begin * fps))
+            last = min(n, math.floor((begin + length) * fps) + 1)
+            if last <= first:
+                continue
+            shape = side_depth[k, side] * blink_shape((np.arange(first, last) / fps - begin) / length)
+            closure[first:last, side] = np.maximum(closure[first:last, side], shape)
     return closure
+
+
+def _add_bursts(times: NDArray[np.float64], followers: int, min_gap: float, rng: np.random.Generator) -> NDArray[np.float64]:
+    """``times`` plus up to ``followers`` blinks, each a short gap after a blink, where it crowds none."""
+    if followers <= 0 or times.size == 0:
+        return times
+    out = list(times)
+    added = 0
+    for leader in rng.permutation(times):
+        if added == followers:
+            break
+        follower = float(leader) + min_gap + rng.uniform(*_BURST_GAP_S)
+        if min(abs(follower - t) for t in out) >= min_gap:
+            out.append(follower)
+            added += 1
+    return np.sort(np.array(out))
+
+
+def lid_rest(n: int, fps: float, rng: np.random.Generator, gaze_pitch_deg: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """(frames, 2) resting closure of the left and right lid between blinks (:data:`LID_REST`).
+
+    A slow drift around the rest, a lid lowered further by gaze below the horizon
+    (``gaze_pitch_deg``, world gaze, < 0 down), a small fixed difference between the sides, and
+    both lids wide open (0) at the clip's end.
+    """
+    if n == 0:
+        return np.zeros((0, 2))
+    sigma = 2.0 * fps
+    taps = np.arange(-round(3 * sigma), round(3 * sigma) + 1)
+    gauss = np.exp(-0.5 * (taps / sigma) ** 2)
+    noise = np.convolve(rng.standard_normal(n + taps.size - 1), gauss, mode="valid")
+    drift = noise / max(float(np.std(noise)), 1e-9) if n > 1 else np.zeros(n)
+    rest = LID_REST + _LID_DRIFT * drift
+    if gaze_pitch_deg is not None:
+        rest = rest + _LID_PER_DEG_DOWN * np.maximum(-np.asarray(gaze_pitch_deg, dtype=np.float64)[:n], 0.0)
+    sides = rest[:, None] + _LID_SIDE_SD * rng.standard_normal(2)[None, :]
+    fade = np.clip((n - 1 - np.arange(n)) / max(1.0, _LID_END_S * fps), 0.0, 1.0)
+    out: NDArray[np.float64] = np.clip(sides, 0.0, LID_REST_MAX) * fade[:, None]
+    return out
 
 
 def _pull_to_events(

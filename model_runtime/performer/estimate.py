@@ -7,6 +7,7 @@ that follows looks away and the speech-driven rest; blinks are counted and measu
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
@@ -19,7 +20,7 @@ from model_runtime.errors import GazeError
 from model_runtime.intervals import runs
 from model_runtime.performer.blinks import AREA_PER_DEPTH_SECOND
 from model_runtime.performer.engine import EYE_SEPARATION_M
-from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG
+from model_runtime.performer.gaze import AWAY_THRESHOLD_DEG, MICROSACCADE_MAX_DEG
 from model_runtime.performer.head import follow_basis
 from model_runtime.performer.style import PerformerStyle
 
@@ -34,6 +35,8 @@ _MOVING_LIDS: Final[float] = 0.1
 _SACCADE_STEP_DEG: Final[float] = 0.03
 _BLINK_ONSET: Final[float] = 0.05
 _FULL_BLINK: Final[float] = 0.9
+# Largest standard error of a measured head-mover share that is still reported.
+_MOVER_MAX_ERROR: Final[float] = 0.12
 
 
 def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
@@ -106,7 +109,8 @@ def estimate_style(clip: MotionClip, features: SpeechFeatures | None = None, sou
     steps = np.linalg.norm(np.diff(gaze, axis=0), axis=1)
     # Recorded takes jitter between saccades: the threshold rises above their typical step.
     threshold = max(_SACCADE_STEP_DEG, 4.0 * float(np.median(steps)) if steps.size else 0.0)
-    saccades = [(s, e) for s, e in runs(steps > threshold) if away[s] == away[e]]
+    # Microsaccades and small refixations (up to MICROSACCADE_MAX_DEG) are fixational, not the style's saccades.
+    saccades = [(s, e) for s, e in runs(steps > threshold) if away[s] == away[e] and float(np.linalg.norm(gaze[e] - gaze[s])) > MICROSACCADE_MAX_DEG]
     if saccades:
         amplitudes = [float(np.linalg.norm(gaze[e] - gaze[s])) for s, e in saccades]
         values["saccade_rate_hz"] = len(saccades) / clip.duration
@@ -165,7 +169,13 @@ def _head_mover(head: NDArray[np.float64], basis: NDArray[np.float64], runs: lis
     energy = float(np.sum(predicted**2))
     if energy < 1.0:
         return None
-    return float(np.sum(moved * predicted) / energy)
+    share = float(np.sum(moved * predicted) / energy)
+    # Looks away mostly within the eye-only range barely move the head: where the speech-driven
+    # motion swamps the share (its standard error over 0.12), the clip does not show it.
+    residual = moved - share * predicted
+    if math.sqrt(float(np.sum(residual**2)) / max(1, residual.size - 1) / energy) > _MOVER_MAX_ERROR:
+        return None
+    return share
 
 
 def with_blinks_of(clip: MotionClip, style: PerformerStyle, source: str = "reference take") -> PerformerStyle:
@@ -187,8 +197,12 @@ def _lid_range(clip: MotionClip) -> float:
 
 def _blink_style(clip: MotionClip) -> dict[str, float]:
     """Rate, mean duration and partial share of the blinks of the more closed lid track."""
-    lid = np.max(clip.blinks, axis=1)
-    lid = np.clip(lid - np.percentile(lid, 20), 0.0, 1.0)
+    lid = raw = np.max(clip.blinks, axis=1)
+    # The lids' resting closure (slow, a few hundredths) is taken off: the lowest over +-0.4 s.
+    reach = max(1, round(0.4 * clip.fps))
+    padded = np.concatenate([np.full(reach, lid[0]), lid, np.full(reach, lid[-1])]) if lid.size else lid
+    rest = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).min(axis=1) if lid.size else lid
+    lid = np.clip(lid - rest, 0.0, 1.0)
     blinks = [(s, e) for s, e in runs(lid > _BLINK_ONSET) if np.max(lid[s:e]) > 0.2]
     if not blinks:
         return {"blink_rate_per_min": 0.0}
@@ -198,7 +212,8 @@ def _blink_style(clip: MotionClip) -> dict[str, float]:
     return {
         "blink_rate_per_min": 60.0 * len(blinks) / clip.duration,
         "blink_duration_s": float(np.mean(areas / (peaks * AREA_PER_DEPTH_SECOND))),
-        "partial_blink_share": float(np.mean(peaks < _FULL_BLINK)),
+        # Depth as the lid shows it: a full blink closes it whatever its rest.
+        "partial_blink_share": float(np.mean([np.max(raw[s:e]) < _FULL_BLINK for s, e in blinks])),
     }
 
 

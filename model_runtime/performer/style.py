@@ -31,7 +31,7 @@ PARAMETERS: Final[dict[str, ParameterInfo]] = {
     "mutual_gaze_speaking": ParameterInfo(0.1, 0.95, "share", "share of speaking time spent looking at the listener", True),
     "mutual_gaze_pausing": ParameterInfo(0.1, 0.98, "share", "share of pause time spent looking at the listener", True),
     "aversion_duration_s": ParameterInfo(0.4, 4.0, "s", "mean length of one look away"),
-    "aversion_amplitude_deg": ParameterInfo(15.0, 35.0, "deg", "mean angle between the listener and where a look away lands"),
+    "aversion_amplitude_deg": ParameterInfo(8.0, 35.0, "deg", "mean angle between the listener and where a look away lands"),
     "aversion_up_share": ParameterInfo(0.0, 1.0, "share", "share of looks away that go up rather than down", True),
     "aversion_left_share": ParameterInfo(0.0, 1.0, "share", "share of looks away that go to the character's left rather than right", True),
     "saccade_rate_hz": ParameterInfo(0.2, 4.0, "1/s", "small saccades per second within a fixation area (around the listener's face or a look-away spot)"),
@@ -54,21 +54,21 @@ class PerformerStyle:
     and :meth:`validate` raises :class:`GazeError` naming what is out of range.
     """
 
-    mutual_gaze_speaking: float = 0.6
-    mutual_gaze_pausing: float = 0.8
-    aversion_duration_s: float = 1.2
-    aversion_amplitude_deg: float = 18.0
-    aversion_up_share: float = 0.6
+    mutual_gaze_speaking: float = 0.66
+    mutual_gaze_pausing: float = 0.84
+    aversion_duration_s: float = 0.7
+    aversion_amplitude_deg: float = 9.5
+    aversion_up_share: float = 0.4
     aversion_left_share: float = 0.5
-    saccade_rate_hz: float = 2.5
-    saccade_amplitude_deg: float = 2.2
-    head_pitch_deg: float = 2.5
-    head_yaw_deg: float = 2.5
-    head_roll_deg: float = 1.2
+    saccade_rate_hz: float = 2.2
+    saccade_amplitude_deg: float = 3.2
+    head_pitch_deg: float = 3.3
+    head_yaw_deg: float = 3.8
+    head_roll_deg: float = 2.6
     head_mover: float = 0.4
-    blink_rate_per_min: float = 22.0
-    blink_duration_s: float = 0.25
-    partial_blink_share: float = 0.4
+    blink_rate_per_min: float = 36.0
+    blink_duration_s: float = 0.24
+    partial_blink_share: float = 0.45
 
     def problems(self) -> list[str]:
         """One message per parameter that is not a finite number inside its range."""

@@ -52,6 +52,14 @@ def _has_target(context: bpy.types.Context) -> bool:
     return arm is not None and arm.type == "ARMATURE"
 
 
+class _OnACharacter:
+    """Greyed out (``poll``) until an armature is picked in the panel or active."""
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return _has_target(context)
+
+
 def _finish(operator: bpy.types.Operator, settings: GazeSettings, outcome: pipeline.Outcome) -> None:
     for warning in outcome.warnings:
         operator.report({"WARNING"}, warning)
@@ -88,7 +96,7 @@ def _generate(operator: bpy.types.Operator, context: bpy.types.Context, seed: in
     return {"FINISHED"}
 
 
-class GAZE_OT_generate(bpy.types.Operator):
+class GAZE_OT_generate(_OnACharacter, bpy.types.Operator):
     """Generate gaze, head and blinks from the dialogue as a layer on the rig (a take per line)"""
 
     bl_idname = "gaze.generate"
@@ -97,24 +105,16 @@ class GAZE_OT_generate(bpy.types.Operator):
 
     seed: IntProperty(name="Seed", default=-1, description="-1: the panel's seed")  # type: ignore[valid-type]
 
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
-
     def execute(self, context: bpy.types.Context) -> Result:
         return _generate(self, context, None if self.seed < 0 else self.seed)
 
 
-class GAZE_OT_regenerate(bpy.types.Operator):
+class GAZE_OT_regenerate(_OnACharacter, bpy.types.Operator):
     """Generate again with a new random seed (the line's earlier take is replaced; an edited one is kept)"""
 
     bl_idname = "gaze.regenerate"
     bl_label = "Regenerate"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
 
     def execute(self, context: bpy.types.Context) -> Result:
         settings = scene_settings(_scene(context))
@@ -122,16 +122,12 @@ class GAZE_OT_regenerate(bpy.types.Operator):
         return _generate(self, context, settings.seed)
 
 
-class GAZE_OT_remove(bpy.types.Operator):
+class GAZE_OT_remove(_OnACharacter, bpy.types.Operator):
     """Remove the generated takes from the character and put back what the add-on changed"""
 
     bl_idname = "gaze.remove"
     bl_label = "Remove"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
 
     def execute(self, context: bpy.types.Context) -> Result:
         scene = _scene(context)
@@ -155,16 +151,12 @@ class GAZE_OT_remove(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class GAZE_OT_clear_history(bpy.types.Operator):
+class GAZE_OT_clear_history(_OnACharacter, bpy.types.Operator):
     """Forget the recipes of earlier takes and delete the earlier takes kept for this character (your edited ones included)"""
 
     bl_idname = "gaze.clear_history"
     bl_label = "Clear History"
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
 
     def execute(self, context: bpy.types.Context) -> Result:
         settings = scene_settings(_scene(context))
@@ -174,7 +166,7 @@ class GAZE_OT_clear_history(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class GAZE_OT_apply_take(bpy.types.Operator):
+class GAZE_OT_apply_take(_OnACharacter, bpy.types.Operator):
     """Key an existing take file (Live Link Face CSV, FLAME sequence, project npz/csv) onto the rig"""
 
     bl_idname = "gaze.apply_take"
@@ -183,10 +175,6 @@ class GAZE_OT_apply_take(bpy.types.Operator):
 
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     start_frame: IntProperty(name="Start Frame", default=1)  # type: ignore[valid-type]
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
 
     def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> Result:
         self.start_frame = _scene(context).frame_start
@@ -209,7 +197,7 @@ class GAZE_OT_apply_take(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class GAZE_OT_export_csv(bpy.types.Operator):
+class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
     """Write the character's gaze, head and blinks as an ARKit / Live Link Face CSV (the take under the playhead, as it plays)"""
 
     bl_idname = "gaze.export_csv"
@@ -219,10 +207,6 @@ class GAZE_OT_export_csv(bpy.types.Operator):
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.csv", options={"HIDDEN"})  # type: ignore[valid-type]
     whole_scene: BoolProperty(name="Whole Scene", description="The scene's frame range instead of the take under the playhead", default=False)  # type: ignore[valid-type]
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _has_target(context)
 
     def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> Result:
         if not self.filepath:

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from model_runtime.commands.argtypes import frame_rate
 from model_runtime.commands.takeargs import add_take_options, load_take_from_args
+from model_runtime.outputs import check_output
 from model_runtime.takes import FORMATS, save_take
 
 
@@ -15,12 +17,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("take", type=Path, help="input take (.npz, .csv, Live Link Face .csv, FLAME .npz/.npy)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.npz or .csv, or see --to)")
     parser.add_argument("--to", choices=FORMATS, help="output format (default: from the output extension)")
-    parser.add_argument("--fps", type=float, help="resample to this frame rate")
+    parser.add_argument("--fps", type=frame_rate, help="resample to this frame rate")
     add_take_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output, [args.take])
     clip = load_take_from_args(args.take, args)
     if args.fps is not None:
         clip = clip.resample(args.fps)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from model_runtime.assets import asset_path
@@ -33,8 +34,8 @@ class Preset:
     description: str
 
 
-def _read(name: str) -> Preset:
-    path = asset_path(f"presets/{name}.json")
+def read_preset(path: Path) -> Preset:
+    """One preset file; a damaged one raises GazeError naming it."""
     style = PerformerStyle.load(path).validate(str(path))
     raw = read_json(path)
     description = raw.get("description", "") if isinstance(raw, dict) else ""
@@ -45,7 +46,7 @@ def _registry() -> dict[str, Preset]:
     presets: dict[str, Preset] = {}
     for name in SHIPPED_PRESETS:
         try:
-            presets[name] = _read(name)
+            presets[name] = read_preset(asset_path(f"presets/{name}.json"))
         except GazeError as exc:
             warnings.warn(f"style preset {name!r} skipped: {exc}", stacklevel=2)
     return presets

@@ -149,10 +149,10 @@ def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
         if abs(audio.fps - fps) > 1e-6 * fps:
             raise GazeError(f"speech features are at {audio.fps:g} fps but {fps:g} fps was asked for; compute them at {fps:g} fps")
         return audio
-    from model_runtime.audio import compute_features, load_audio
+    from model_runtime.audio import compute_features, features_from_file
 
-    signal = audio if isinstance(audio, AudioSignal) else load_audio(audio)
-    features: SpeechFeatures = compute_features(signal, fps)
+    # A file is streamed (the same features as decoding it whole, in memory that does not grow with the audio).
+    features: SpeechFeatures = compute_features(audio, fps) if isinstance(audio, AudioSignal) else features_from_file(audio, fps)
     return features
 
 

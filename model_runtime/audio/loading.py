@@ -120,6 +120,13 @@ def iter_audio_blocks(path: str | Path, block_frames: int = BLOCK_FRAMES) -> Ite
         raise AudioError(path, "no samples could be decoded")
 
 
+def decoded_length(path: str | Path) -> int:
+    """The 16 kHz samples :func:`iter_audio_blocks` yields for ``path``, as the file's header tells
+    (exact for wav and flac; compressed formats' headers may be a little off)."""
+    info = _open_info(Path(path), limit_length=False)
+    return round(int(info.frames) * SAMPLE_RATE / int(info.samplerate))
+
+
 def load_audio(path: str | Path) -> AudioSignal:
     """Decode a wav/flac/ogg/mp3 (any rate 8-192 kHz, any channel count) to mono 16 kHz float32.
 

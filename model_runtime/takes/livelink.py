@@ -132,14 +132,15 @@ def timecode_seconds(whole: NDArray[np.float64], frames: NDArray[np.float64], ra
     return times
 
 
-def _decide_scale(options: LiveLinkOptions, raw: NDArray[np.float64]) -> tuple[float, str]:
+def _decide_scale(options: LiveLinkOptions, largest: float) -> tuple[float, str]:
+    """Degrees per file unit; ``largest`` is the largest absolute angle in the file."""
     if options.angle_scale is not None:
         return float(options.angle_scale), f"scale {options.angle_scale:g} deg/unit (given)"
     if options.angle_unit == "degrees":
         return 1.0, "degrees (given)"
     if options.angle_unit == "radians":
         return 180.0 / math.pi, "radians (given)"
-    if np.abs(raw).max(initial=0.0) > 2.0 * math.pi:
+    if largest > 2.0 * math.pi:
         return 1.0, "degrees (values beyond 2 pi)"
     return 180.0 / math.pi, "radians (assumed)"
 
@@ -230,7 +231,7 @@ def load_live_link(path: Path, options: LiveLinkOptions | None = None) -> Motion
             first = int(np.argmax(bad))
             raise TakeFormatError(path, f"blend shape value {raw[name][first]:g} is outside 0-1", f"line {lines[first]}, column {name!r}")
 
-    scale, unit_note = _decide_scale(options, np.stack([raw[n] for n in _ANGLES]))
+    scale, unit_note = _decide_scale(options, max(float(np.abs(raw[n]).max()) for n in _ANGLES))
     notes = [f"angles: {unit_note}"]
     signs: dict[str, Sign] = {}
     for axis, given, detected in (

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from model_runtime.audio.types import AudioSignal, SpeechFeatures
+from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import MAX_FPS, MIN_FPS, snap_fps
 from model_runtime.errors import GazeError
+from model_runtime.limits import MAX_TAKE_FRAMES, MAX_TAKE_SECONDS
 
 if TYPE_CHECKING:
     from model_runtime.performer.style import PerformerStyle
@@ -136,11 +137,30 @@ def generate(
         raise GazeError(f"frame rate must be a number between {MIN_FPS:g} and {MAX_FPS:g} fps, got {fps!r}")
     fps = snap_fps(float(fps))
     controls = controls.validated()
+    check_audio_length(audio, fps)
     report = progress or (lambda fraction: None)
     report(0.0)
     clip = ENGINES[engine](audio, fps, style=style, seed=int(seed), controls=controls, progress=report)
     report(1.0)
     return clip
+
+
+def check_audio_length(audio: AudioInput, fps: float) -> None:
+    """GazeError, before any work, when ``audio`` at ``fps`` would make a take beyond the limits."""
+    if isinstance(audio, SpeechFeatures):
+        name, seconds = "speech features", audio.duration
+    elif isinstance(audio, AudioSignal):
+        name, seconds = audio.path, audio.duration
+    else:
+        from model_runtime.audio.loading import decoded_length
+
+        name, seconds = str(audio), decoded_length(audio) / SAMPLE_RATE
+    frames = math.ceil(seconds * fps)
+    if seconds > MAX_TAKE_SECONDS or frames > MAX_TAKE_FRAMES:
+        raise GazeError(
+            f"{name}: {seconds / 3600:.2f} h of audio at {fps:g} fps makes {frames} frames; "
+            f"a take holds at most {MAX_TAKE_SECONDS / 3600:g} h and {MAX_TAKE_FRAMES} frames"
+        )
 
 
 def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
@@ -151,7 +171,7 @@ def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
         return audio
     from model_runtime.audio import compute_features, features_from_file
 
-    # A file is streamed (the same features as decoding it whole, in memory that does not grow with the audio).
+    # A file is streamed: the same features as decoding it whole, without holding the decoded audio.
     features: SpeechFeatures = compute_features(audio, fps) if isinstance(audio, AudioSignal) else features_from_file(audio, fps)
     return features
 

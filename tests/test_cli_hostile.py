@@ -118,3 +118,12 @@ def test_unexpected_error_is_one_line_unless_debug(tmp_path: Path, take: Path, m
     assert err.count("\n") == 1 and str(take) in err and "RuntimeError: boom" in err and "--debug" in err
     with pytest.raises(RuntimeError, match="boom"):
         cli.main(["--debug", "info", str(take)])
+
+
+def test_audio_too_long_for_a_take_is_refused_before_work(tmp_path: Path) -> None:
+    long_wav = tmp_path / "long.wav"
+    soundfile.write(long_wav, np.zeros(8000 * 21 * 60, dtype=np.int16), 8000)  # 21 min: 1.26 million frames at 1000 fps
+    result = run_cli("features", long_wav, "--fps", "1000", "-o", tmp_path / "f.npz")
+    refused(result, str(long_wav), "1200000 frames")
+    assert not (tmp_path / "f.npz").exists()
+    refused(run_cli("generate", long_wav, "--fps", "1000", "-o", tmp_path / "g.npz"), str(long_wav), "1200000 frames")

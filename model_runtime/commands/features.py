@@ -17,6 +17,7 @@ import numpy as np
 
 from model_runtime.audio import features_from_file, load_audio, wav2vec2_features
 from model_runtime.commands.argtypes import frame_rate, mel_bands
+from model_runtime.generate import check_audio_length
 from model_runtime.limits import MAX_N_MELS
 from model_runtime.outputs import atomic_output, check_output
 
@@ -36,6 +37,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     output = args.output if args.output.suffix == ".npz" else args.output.with_name(args.output.name + ".npz")
     check_output(output, [args.audio])
+    check_audio_length(args.audio, args.fps)  # features have a row per frame, as a take has
     features = features_from_file(args.audio, args.fps, args.n_mels)
     arrays: dict[str, Any] = {
         "fps": np.float64(features.fps),

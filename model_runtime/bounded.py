@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -30,6 +32,11 @@ from model_runtime.limits import (
 
 # Numbers, booleans and text; never objects (pickles), structured records or raw bytes.
 _ARRAY_KINDS = "biufU"
+# The end-of-directory record sits within the last 64 KiB (its comment) + 22 bytes of a zip.
+_EOCD_SEARCH = 65536 + 22
+_MAX_DIRECTORY_ENTRY = 1024  # bytes: a member's directory entry, name and extra fields included
+# How a truncated or corrupt file or member shows while it is read.
+_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
@@ -45,6 +52,8 @@ def _read_array(handle: IO[bytes], path: Path, where: str, error: type[FileForma
             raise error(path, f"is .npy format version {version[0]}.{version[1]}; expected 1.0 or 2.0", where)
     except FileFormatError:
         raise
+    except _DAMAGED as exc:
+        raise error(path, f"is damaged: the array cannot be read ({str(exc)[:120]})", where) from None
     except Exception as exc:  # numpy's header parser raises ValueError, TokenError, SyntaxError ...
         raise error(path, f"is not a readable .npy array (bad header: {str(exc)[:120]})", where) from None
     if dtype.hasobject:
@@ -53,17 +62,21 @@ def _read_array(handle: IO[bytes], path: Path, where: str, error: type[FileForma
         raise error(path, f"has dtype {dtype}; expected numbers or text", where)
     if dtype.kind == "U" and dtype.itemsize > 4 * MAX_TEXT_ARRAY_CHARS:
         raise error(path, f"holds strings of {dtype.itemsize // 4} characters; expected at most {MAX_TEXT_ARRAY_CHARS}", where)
-    if len(shape) > 4 or any(d > MAX_ARRAY_DIM for d in shape):
+    if len(shape) > 4 or any(not 0 <= d <= MAX_ARRAY_DIM for d in shape):
         raise error(path, f"declares shape {shape}; expected at most 4 dimensions of at most {MAX_ARRAY_DIM} each", where)
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes > MAX_ARRAY_BYTES:
         raise error(path, f"declares {nbytes / 2**20:.0f} MiB of data (shape {shape}); expected at most {MAX_ARRAY_BYTES // 2**20} MiB", where)
     try:
         raw = handle.read(nbytes)
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:  # zlib errors surface as these
+    except (*_DAMAGED, ValueError) as exc:
         raise error(path, f"is damaged: the array data cannot be read ({str(exc)[:120]})", where) from None
     if len(raw) != nbytes:
         raise error(path, f"is truncated: the header declares {nbytes} bytes of data, the file holds {len(raw)}", where)
+    if dtype.kind == "U":
+        codes = np.frombuffer(raw, dtype=np.dtype(np.uint32).newbyteorder(dtype.byteorder))
+        if np.any((codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))):
+            raise error(path, "holds text that is not valid Unicode; expected names or metadata", where)
     array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
     return array
 
@@ -77,10 +90,26 @@ def read_npy(path: Path, error: type[FileFormatError] = FileFormatError) -> np.n
         raise error(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def _check_directory(path: Path, error: type[FileFormatError]) -> None:
+    """Refuse an archive whose central directory is too big, before zipfile reads all of it."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - _EOCD_SEARCH))
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return  # not a zip at all: zipfile says so
+    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if entries > MAX_NPZ_MEMBERS or directory_bytes > MAX_NPZ_MEMBERS * _MAX_DIRECTORY_ENTRY:
+        # Zip64 archives mark their counts 0xFFFF / 0xFFFFFFFF here; an .npz never needs one.
+        raise error(path, f"lists {entries} members in {directory_bytes} bytes; expected an .npz of at most {MAX_NPZ_MEMBERS} arrays")
+
+
 def read_npz(path: Path, error: type[FileFormatError] = FileFormatError) -> dict[str, np.ndarray]:
     """Every ``*.npy`` member of an .npz archive by name (without ``.npy``); other members are ignored."""
     arrays: dict[str, np.ndarray] = {}
     try:
+        _check_directory(path, error)
         with zipfile.ZipFile(path) as archive:
             members = [info for info in archive.infolist() if info.filename.endswith(".npy")]
             if len(archive.infolist()) > MAX_NPZ_MEMBERS:
@@ -94,7 +123,7 @@ def read_npz(path: Path, error: type[FileFormatError] = FileFormatError) -> dict
                     arrays[name] = _read_array(handle, path, where, error)
     except FileFormatError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError, RuntimeError) as exc:
+    except (*_DAMAGED, zipfile.LargeZipFile, NotImplementedError, ValueError, RuntimeError) as exc:
         # RuntimeError: encrypted members; NotImplementedError: unsupported compression.
         raise error(path, f"is not a readable .npz archive ({str(exc)[:120]})") from None
     return arrays

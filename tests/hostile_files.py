@@ -58,6 +58,18 @@ def zip_bomb(path: Path) -> None:
                 member.write(zeros)
 
 
+def damaged_stream(path: Path) -> None:
+    """A valid archive whose data member's compressed bytes are flipped past its header."""
+    members = {**good_members(), "data.npy": array_bytes(np.random.default_rng(0).normal(0, 5, (200, 9)))}
+    write_npz(path, members)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("data.npy")
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + 400
+    raw[start : start + 8] = bytes(b ^ 0xA5 for b in raw[start : start + 8])
+    path.write_bytes(bytes(raw))
+
+
 def live_link_rows(timecodes: list[str], cell: str = "0.1") -> str:
     rows = [",".join(LIVE_LINK_COLUMNS)]
     rows += [",".join([code, "61"] + [cell] * (len(LIVE_LINK_COLUMNS) - 2)) for code in timecodes]
@@ -106,11 +118,16 @@ CASES: dict[str, tuple[str, str, Callable[[Path], None]]] = {
     "npy header declaring 10.9 TiB": ("declares_11tib.npy", "take", _bytes(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (200000000000, 15), }"))),
     "npz member that is not an npy array": ("not_npy.npz", "take", _npz(**{"data.npy": b"this is not an array"})),
     "npy malformed header (tokenizer error)": ("bad_header.npy", "take", _bytes(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3, "))),
+    "npy negative shape over a long stream": ("negative.npz", "take", _npz(**{"data.npy": npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 9), }", bytes(50 * 2**20))})),
     "npy header not a dict": ("header_list.npy", "take", _bytes(npy_bytes("[1, 2, 3]"))),
     "npy data shorter than declared": ("short.npy", "take", _bytes(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 15), }", b"\0" * 40))),
     "npy of structured records": ("records.npy", "take", _bytes(array_bytes(np.zeros(3, dtype=[("a", "<f8")])))),
     "npz version not an integer": ("version_text.npz", "take", _npz(**{"version.npy": array_bytes(np.array("one"))})),
     "npz version a float": ("version_float.npz", "take", _npz(**{"version.npy": array_bytes(np.array(1.5))})),
+    "npz channel names not Unicode": ("channels_codes.npz", "take", _npz(**{"channels.npy": npy_bytes("{'descr': '<U1', 'fortran_order': False, 'shape': (9,), }", b"\xff" * 36)})),
+    "npz metadata with a surrogate": ("meta_surrogate.npz", "take", _npz(**{"meta_keys.npy": array_bytes(np.array(["a"])), "meta_values.npy": npy_bytes("{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", b"\x00\xd8\x00\x00")})),
+    "npz of 5,000 members": ("many_members.npz", "take", lambda p: write_npz(p, {**good_members(), **{f"m{i}.npy": b"" for i in range(5000)}})),
+    "npz with a damaged deflate stream": ("damaged_stream.npz", "take", damaged_stream),
     "npz channels as numbers": ("channels_numbers.npz", "take", _npz(**{"channels.npy": array_bytes(np.arange(9.0))})),
     "npz blink closure 60": ("blink60.npz", "take", _npz(**{"data.npy": array_bytes(np.where(np.arange(9) == 7, 60.0, 0.0) * np.ones((10, 1)))})),
     "npz angle 1e18 deg": ("angle1e18.npz", "take", _npz(**{"data.npy": array_bytes(np.where(np.arange(9) == 1, 1e18, 0.0) * np.ones((10, 1)))})),

@@ -22,6 +22,7 @@ from model_runtime.errors import TakeFormatError
 from model_runtime.limits import MAX_CSV_COLUMNS, MAX_CSV_COMMENT_LINES, MAX_CSV_FIELD_CHARS, MAX_TAKE_FRAMES, MAX_TEXT_BYTES
 
 _SNIFF_BYTES = 65536
+_MAX_LINE_BYTES = MAX_CSV_FIELD_CHARS * MAX_CSV_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,10 @@ class _Utf8Lines:
         self.line = 0
 
     def __iter__(self) -> Iterator[str]:
-        for raw in self._handle:
+        while raw := self._handle.readline(_MAX_LINE_BYTES + 1):  # bounded: a file without line breaks is not read whole
             self.line += 1
-            if len(raw) > MAX_CSV_FIELD_CHARS * MAX_CSV_COLUMNS:
-                raise TakeFormatError(self._path, f"has a line of {len(raw)} bytes; expected CSV rows of at most {MAX_CSV_COLUMNS} fields", f"line {self.line}")
+            if len(raw) > _MAX_LINE_BYTES:
+                raise TakeFormatError(self._path, f"has a line over {_MAX_LINE_BYTES} bytes; expected CSV rows of at most {MAX_CSV_COLUMNS} fields", f"line {self.line}")
             try:
                 yield self._decoder.decode(raw)
             except UnicodeDecodeError as exc:

@@ -12,8 +12,6 @@ tenth of it, to show how memory grows with length.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.peak_memory import peak_rss_mb  # noqa: E402
 from model_runtime.audio import SAMPLE_RATE, compute_features, features_from_file, load_audio, n_frames_for  # noqa: E402
 
 
@@ -35,15 +34,6 @@ def write_audio(path: Path, minutes: float, rate: int) -> None:
             t = (start + np.arange(min(10 * rate, total - start))) / rate
             voice = 0.3 * np.sign(np.sin(2 * np.pi * 140 * t)) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t)) * ((t % 3.0) < 2.0)
             handle.write(voice.astype(np.float32))
-
-
-def peak_rss_mb(command: list[str]) -> float:
-    """Peak resident memory of one child process (its own, from wait4)."""
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed with status {status}")
-    return usage.ru_maxrss / 1024  # KiB on Linux
 
 
 def main() -> int:
@@ -74,7 +64,7 @@ def main() -> int:
                 for minutes in (args.generate_minutes / 10, args.generate_minutes):
                     write_audio(audio, minutes, args.source_rate)
                     command = [sys.executable, "-m", "model_runtime", "generate", str(audio), "--engine", engine, "-o", str(Path(scratch) / "out.npz")]
-                    peaks.append(peak_rss_mb(command))
+                    peaks.append(peak_rss_mb(command, ROOT))
                 print(f"  {engine:10s} {peaks[0]:7.0f} {peaks[1]:7.0f}", flush=True)
     return 1 if mismatches else 0
 

@@ -8,8 +8,6 @@ size and the peak resident memory and time of ``python -m model_runtime info`` o
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.peak_memory import peak_rss_mb  # noqa: E402
 from model_runtime.clip import MotionClip  # noqa: E402
 from model_runtime.takes import save_take  # noqa: E402
 
@@ -37,11 +36,9 @@ def main() -> int:
         take = Path(scratch) / "long_take.csv"
         save_take(MotionClip(fps=60.0, data=data), take, "livelink")
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "model_runtime", "info", str(take)], cwd=ROOT, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        print(f"{args.rows} rows, {take.stat().st_size / 2**20:.0f} MiB: info peaks at {usage.ru_maxrss / 1024:.0f} MB in {seconds:.1f} s (status {status})")
-    return status
+        peak = peak_rss_mb([sys.executable, "-m", "model_runtime", "info", str(take)], ROOT)
+        print(f"{args.rows} rows, {take.stat().st_size / 2**20:.0f} MiB: info peaks at {peak:.0f} MB in {time.perf_counter() - started:.1f} s")
+    return 0
 
 
 if __name__ == "__main__":

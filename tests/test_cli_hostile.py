@@ -128,3 +128,9 @@ def test_audio_too_long_for_a_take_is_refused_before_work(tmp_path: Path) -> Non
     refused(result, str(long_wav), "1200000 frames")
     assert not (tmp_path / "f.npz").exists()
     refused(run_cli("generate", long_wav, "--fps", "1000", "-o", tmp_path / "g.npz"), str(long_wav), "1200000 frames")
+
+
+def test_resampling_beyond_a_take_is_refused_before_it_allocates(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.npz"
+    save_take(random_clip(fps=1.0, seconds=4 * 3600), slow)  # 14,400 frames; 14.4 million at 1000 fps
+    refused(run_cli("convert", slow, "-o", tmp_path / "fast.npz", "--fps", "1000"), "1200000 frames")

@@ -10,6 +10,7 @@ from model_runtime.commands.argtypes import frame_rate
 from model_runtime.commands.takeargs import add_take_options, load_take_from_args
 from model_runtime.outputs import check_output
 from model_runtime.takes import FORMATS, save_take
+from model_runtime.takes.values import check_length
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, [args.take])
     clip = load_take_from_args(args.take, args)
     if args.fps is not None:
+        check_length(args.output, round(clip.duration * args.fps), args.fps)  # before resampling allocates it
         clip = clip.resample(args.fps)
     save_take(clip, args.output, args.to)
     print(f"wrote {args.output}: {clip.n_frames} frames at {clip.fps:g} fps ({clip.duration:.2f} s)")

@@ -36,8 +36,8 @@ class Preset:
 
 def read_preset(path: Path) -> Preset:
     """One preset file; a damaged one raises GazeError naming it."""
-    style = PerformerStyle.load(path).validate(str(path))
     raw = read_json(path)
+    style = PerformerStyle.from_json(raw, str(path)).validate(str(path))
     description = raw.get("description", "") if isinstance(raw, dict) else ""
     return Preset(style, description if isinstance(description, str) else "")
 

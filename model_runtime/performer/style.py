@@ -130,9 +130,13 @@ class PerformerStyle:
     def load(cls, path: str | Path) -> PerformerStyle:
         """Read a STYLE.json (``{"parameters": {...}}``, as :meth:`save` writes, or a flat mapping)."""
         path = Path(path)
-        raw = read_json(path)
+        return cls.from_json(read_json(path), str(path))
+
+    @classmethod
+    def from_json(cls, raw: object, source: str) -> PerformerStyle:
+        """Style from a parsed STYLE.json document (see :meth:`load`)."""
         if isinstance(raw, dict) and isinstance(raw.get("parameters"), dict):
             raw = raw["parameters"]
         if not isinstance(raw, dict):
-            raise GazeError(f"{path}: expected a JSON object of style parameters")
-        return cls.from_dict(raw, source=str(path))
+            raise GazeError(f"{source}: expected a JSON object of style parameters")
+        return cls.from_dict(raw, source=source)

@@ -38,6 +38,15 @@ def test_streamed_file_equals_whole_file(long_wav: Path, fps: float) -> None:
     assert streamed.utterances == whole.utterances and len(whole.utterances) >= 5
 
 
+def test_features_without_logmel_keep_everything_else(long_wav: Path) -> None:
+    whole = compute_features(load_audio(long_wav), 25.0, n_mels=8)
+    lean = features_from_file(long_wav, 25.0, n_mels=8, keep_logmel=False)
+    assert lean.logmel.shape == (whole.n_frames, 0)
+    for name in ("f0_hz", "voiced", "rms", "onset", "speech"):
+        np.testing.assert_array_equal(getattr(lean, name), getattr(whole, name), err_msg=name)
+    assert lean.utterances == whole.utterances
+
+
 def test_blocks_are_regrouped_exactly() -> None:
     pieces = [np.arange(a, b, dtype=np.float32) for a, b in ((0, 3), (3, 3), (3, 11), (11, 12), (12, 25))]
     blocks = list(_blocks_of(pieces, 5))

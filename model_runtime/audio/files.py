@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,20 +19,25 @@ _FIELDS = ("f0_hz", "voiced", "rms", "onset", "logmel", "speech")
 _MOST_PREALLOCATED = 24 * 3600 * SAMPLE_RATE  # samples: a day; a longer file joins the rest at the end
 
 
-def features_from_file(path: str | Path, fps: float, n_mels: int = 40, segmentation: SegmentationSettings | None = None) -> SpeechFeatures:
+def features_from_file(
+    path: str | Path, fps: float, n_mels: int = 40, segmentation: SegmentationSettings | None = None, *, keep_logmel: bool = True
+) -> SpeechFeatures:
     """compute_features(load_audio(path), fps) without holding the decoded audio: no length limit.
 
     The same features, frame for frame: the stream gets the same blocks as compute_features
     pushes. Memory grows only with the output (about n_mels * 8 bytes per animation frame): rows
     go straight into arrays sized from the file's header, not into pieces joined at the end.
+    ``keep_logmel=False`` returns an empty (frames, 0) logmel for callers that never read it (the
+    onsets still come from n_mels bands), which saves most of that memory.
     """
     stream = StreamingFeatures(fps, n_mels, segmentation)
+    kept_mels = n_mels if keep_logmel else 0
     # Pages of the arrays are touched only as rows arrive, so an overstated header costs address space, not memory.
-    rows = _Rows(n_frames_for(min(decoded_length(path), _MOST_PREALLOCATED), fps) + 2, n_mels)
+    rows = _Rows(n_frames_for(min(decoded_length(path), _MOST_PREALLOCATED), fps) + 2, kept_mels)
     for block in _blocks_of(iter_audio_blocks(path), BLOCK_SAMPLES):
-        rows.add(stream.push(block))
-    rows.add(stream.finish())
-    return rows.features(stream.fps, n_mels)
+        rows.add(stream.push(block), kept_mels)
+    rows.add(stream.finish(), kept_mels)
+    return rows.features(stream.fps, kept_mels)
 
 
 class _Rows:
@@ -47,7 +53,8 @@ class _Rows:
         self._overflow: list[SpeechFeatures] = []
         self._utterances: list[Utterance] = []
 
-    def add(self, part: SpeechFeatures) -> None:
+    def add(self, part: SpeechFeatures, kept_mels: int) -> None:
+        part = replace(part, logmel=part.logmel[:, :kept_mels])
         self._utterances += part.utterances
         room = len(self._buffers["f0_hz"]) - self._filled
         if self._overflow or part.n_frames > room:

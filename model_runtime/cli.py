@@ -56,4 +56,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return result
-

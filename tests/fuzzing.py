@@ -77,7 +77,7 @@ def _seed_files(folder: Path) -> dict[str, tuple[str, bytes]]:
 
     seeds["preset"] = (".json", asset_path("presets/calm_presenter.json").read_bytes())
     targets = StyleTargets.from_dict({name: 0.5 for name in StyleTargets.__dataclass_fields__ if name not in ("head_mover", "away_landings")})
-    config = ModelConfig(audio_features=("rms", "f0"), presets={"neutral": (0.5, 0.5)}, preset_statistics={"neutral": targets}, default_style=(0.5, 0.5))
+    config = ModelConfig(audio_features=("rms", "f0"), style_dim=2, presets={"neutral": (0.5, 0.5)}, preset_statistics={"neutral": targets}, default_style=(0.5, 0.5))
     seeds["model_config"] = (".json", config.to_json().encode())
     return seeds
 

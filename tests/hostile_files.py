@@ -157,6 +157,7 @@ CASES: dict[str, tuple[str, str, Callable[[Path], None]]] = {
     "model config nested 10^5 deep": ("deep_config.json", "model_config", _text(DEEP)),
     "model config 400-digit chunk": ("config400.json", "model_config", _text('{"fps": 25, "chunk": ' + "9" * 400 + "}")),
     "model config 5000-digit chunk": ("config5000.json", "model_config", _text('{"fps": 25, "chunk": ' + "9" * 5000 + "}")),
+    "model config preset of the wrong size": ("config_preset.json", "model_config", _text('{"fps": 25, "audio_features": [], "channels": [], "chunk": 5, "lookahead": 1, "latent_dim": 1, "hidden": 1, "layers": 1, "style_window": 1, "style_dim": 4, "gaze_grid_deg": [1, 1, 1], "presets": {"neutral": [1, 2]}}')),
     "model config negative sizes": ("config_negative.json", "model_config", _text('{"fps": 25, "audio_features": [], "channels": [], "chunk": -5, "lookahead": 1, "latent_dim": 1, "hidden": 1, "layers": 1, "style_window": 1, "style_dim": 1, "gaze_grid_deg": [1, 1, 1]}')),
 }
 

@@ -159,6 +159,12 @@ class ModelConfig:
         for name in ("temperature", "onset_gain"):
             if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
                 raise ValueError(f"{name} {getattr(self, name)} is not a finite number of at least 0")
+        vectors = {f"preset {name!r}": vector for name, vector in self.presets.items()}
+        if self.default_style:
+            vectors["default_style"] = self.default_style
+        for what, vector in vectors.items():
+            if len(vector) != self.style_dim:
+                raise ValueError(f"{what} has {len(vector)} values; expected style_dim = {self.style_dim}")
 
 
 def _grid(values: Any) -> tuple[float, float, float]:

@@ -9,8 +9,8 @@ class GazeError(Exception):
     """Base of every error this product raises on purpose for bad input."""
 
 
-class TakeFormatError(GazeError):
-    """A take file could not be read: names the file, where in it, and what was expected."""
+class FileFormatError(GazeError):
+    """A data file (take, style, preset, model configuration) could not be read: names the file, where in it, and what was expected."""
 
     def __init__(self, path: str | Path, problem: str, where: str | None = None) -> None:
         self.path = str(path)
@@ -18,6 +18,10 @@ class TakeFormatError(GazeError):
         self.problem = problem
         location = f"{self.path}: {where}" if where else self.path
         super().__init__(f"{location}: {problem}")
+
+
+class TakeFormatError(FileFormatError):
+    """A take file could not be read."""
 
 
 class AudioError(GazeError):

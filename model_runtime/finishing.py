@@ -33,6 +33,7 @@ from model_runtime.performer.style import PerformerStyle
 EYE_SEPARATION_M: Final[float] = 0.063
 # Nearest vergence target (m): closer than this the eyes would cross unnaturally.
 MIN_TARGET_DISTANCE_M: Final[float] = 0.15
+_BLOCK_FRAMES: Final[int] = 65536
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,16 @@ def eyes_on_target(head: NDArray[np.float64], world_gaze: NDArray[np.float64], d
     eyes counter-rotate to stay on the point. Each eye aims from its own centre, so the eyes
     converge (vergence) instead of sharing one offset.
     """
+    left, right = np.empty((len(head), 2)), np.empty((len(head), 2))
+    # Per-frame maths in blocks, so the (frames, 3, 3) rotations stay small however long the take.
+    for start in range(0, len(head), _BLOCK_FRAMES):
+        block = slice(start, start + _BLOCK_FRAMES)
+        left[block], right[block] = _aim(head[block], world_gaze[block], distance_m)
+    return left, right
+
+
+def _aim(head: NDArray[np.float64], world_gaze: NDArray[np.float64], distance_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`eyes_on_target` for one block of frames."""
     point = distance_m * direction_from_angles(world_gaze[:, 0], world_gaze[:, 1])
     rotation = head_matrix(head[:, 0], head[:, 1], head[:, 2])
     in_head = np.einsum("nji,nj->ni", rotation, point)  # R^T p

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import MAX_FPS, MIN_FPS, snap_fps
 from model_runtime.errors import GazeError
 from model_runtime.inputs import AudioInput, ParsedStyle, StyleInput, parse_style, resolve_style, speech_features
+from model_runtime.limits import MAX_TAKE_FRAMES, MAX_TAKE_SECONDS
 
 __all__ = ["ENGINES", "AudioInput", "Controls", "Engine", "Progress", "StyleInput", "generate", "resolve_style", "speech_features"]
 
@@ -79,7 +81,7 @@ def _procedural(audio: AudioInput, fps: float, *, style: ParsedStyle, seed: int,
 
     resolved = style.performer_style()
     report = progress or (lambda fraction: None)
-    features = speech_features(audio, fps)
+    features = speech_features(audio, fps, keep_logmel=False)  # the performer reads prosody, not the spectrum
     report(0.2)
     return perform(
         features,
@@ -132,9 +134,27 @@ def generate(
         raise GazeError(f"frame rate must be a number between {MIN_FPS:g} and {MAX_FPS:g} fps, got {fps!r}")
     fps = snap_fps(float(fps))
     controls = controls.validated()
+    check_audio_length(audio, fps)
     report = progress or (lambda fraction: None)
     report(0.0)
     clip = ENGINES[engine](audio, fps, style=parse_style(style), seed=int(seed), controls=controls, progress=report)
     report(1.0)
     return clip
 
+
+def check_audio_length(audio: AudioInput, fps: float) -> None:
+    """GazeError, before any work, when ``audio`` at ``fps`` would make a take beyond the limits."""
+    if isinstance(audio, SpeechFeatures):
+        name, seconds = "speech features", audio.duration
+    elif isinstance(audio, AudioSignal):
+        name, seconds = audio.path, audio.duration
+    else:
+        from model_runtime.audio.loading import decoded_length
+
+        name, seconds = str(audio), decoded_length(audio) / SAMPLE_RATE
+    frames = math.ceil(seconds * fps)
+    if seconds > MAX_TAKE_SECONDS or frames > MAX_TAKE_FRAMES:
+        raise GazeError(
+            f"{name}: {seconds / 3600:.2f} h of audio at {fps:g} fps makes {frames} frames; "
+            f"a take holds at most {MAX_TAKE_SECONDS / 3600:g} h and {MAX_TAKE_FRAMES} frames"
+        )

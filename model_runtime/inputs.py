@@ -78,14 +78,20 @@ def resolve_style(style: StyleInput | ParsedStyle) -> PerformerStyle:
     return parse_style(style).performer_style()
 
 
-def speech_features(audio: AudioInput, fps: float) -> SpeechFeatures:
-    """Features of ``audio`` at ``fps``; SpeechFeatures must already be at that rate."""
+def speech_features(audio: AudioInput, fps: float, *, keep_logmel: bool = True) -> SpeechFeatures:
+    """Features of ``audio`` at ``fps``; SpeechFeatures must already be at that rate.
+
+    ``keep_logmel=False`` may leave logmel empty (frames, 0), for engines that never read it.
+    """
     if isinstance(audio, SpeechFeatures):
         if abs(audio.fps - fps) > 1e-6 * fps:
             raise GazeError(f"speech features are at {audio.fps:g} fps but {fps:g} fps was asked for; compute them at {fps:g} fps")
         return audio
-    from model_runtime.audio import compute_features, load_audio
+    from model_runtime.audio import compute_features, features_from_file
 
-    signal = audio if isinstance(audio, AudioSignal) else load_audio(audio)
-    features: SpeechFeatures = compute_features(signal, fps)
+    if isinstance(audio, AudioSignal):
+        whole: SpeechFeatures = compute_features(audio, fps)
+        return whole
+    # A file is streamed: the same features as decoding it whole, without holding the decoded audio.
+    features: SpeechFeatures = features_from_file(audio, fps, keep_logmel=keep_logmel)
     return features

@@ -50,4 +50,4 @@ def test_bad_audio_is_one_line_error(tmp_path: Path):
         assert result.stderr.strip() == f"error: {text}: not an audio file: it holds plain text"
     assert not (tmp_path / "x.npz").exists()
     bad_fps = cli("features", text, "--fps", "0", "-o", tmp_path / "x.npz")
-    assert bad_fps.returncode == 2 and "positive" in bad_fps.stderr
+    assert bad_fps.returncode == 2 and "expected a frame rate" in bad_fps.stderr

@@ -80,7 +80,7 @@ def test_bad_style_and_engine_are_named() -> None:
 def test_bad_style_file(tmp_path: Path) -> None:
     broken = tmp_path / "STYLE.json"
     broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(GazeError, match=r"STYLE\.json: not a readable JSON style file"):
+    with pytest.raises(GazeError, match=r"STYLE\.json: is not valid JSON"):
         generate(VOICE, 30.0, style=broken)
     broken.write_text(json.dumps({"parameters": {"head_yaw_deg": "lots"}}), encoding="utf-8")
     with pytest.raises(GazeError, match="head_yaw_deg must be a number"):

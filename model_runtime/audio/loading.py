@@ -245,6 +245,16 @@ def iter_audio_blocks(path: str | Path, block_frames: int = BLOCK_FRAMES) -> Ite
     yield from _mono_blocks(path, _open(path, limit_length=False), block_frames)
 
 
+def decoded_length(path: str | Path) -> int:
+    """The 16 kHz samples :func:`iter_audio_blocks` yields for ``path``: from the file's header where
+    it says (exact for wav and flac; compressed formats' headers may be a little off), else counted
+    by decoding in blocks (bounded memory)."""
+    opened = _open(Path(path), limit_length=False)
+    if opened.frames is not None:
+        return round(int(opened.frames) * SAMPLE_RATE / int(opened.rate))
+    return sum(len(piece) for piece in iter_audio_blocks(path))
+
+
 def header_seconds(path: str | Path) -> float | None:
     """The file's length from its header, nothing decoded; None where it cannot be read or does not say.
 

@@ -35,8 +35,8 @@ def wav2vec2_features(signal: AudioSignal, model_dir: str | Path, fps: float, la
         raise GazeError(f"wav2vec 2.0 features need the optional packages torch and transformers ({exc})") from exc
     try:
         model: Any = Wav2Vec2Model.from_pretrained(str(model_dir), local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise GazeError(f"{model_dir}: could not load a wav2vec 2.0 model ({exc})") from exc
+    except Exception as exc:  # transformers raises many kinds (pickled weights refused, bad configs ...)
+        raise GazeError(f"{model_dir}: could not load a wav2vec 2.0 model ({type(exc).__name__}: {str(exc)[:300]})") from None
     model.eval()
     samples = signal.samples.astype(np.float32)
     # The published models were trained on zero-mean, unit-variance waveforms.

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from model_runtime.clip import MotionClip
+from model_runtime.commands.argtypes import bounded
 from model_runtime.commands.takeargs import add_take_options, load_take_from_args
 from model_runtime.evaluation import HUMAN_RANGES, EvalConfig, Metrics, analyze, evaluate
+from model_runtime.outputs import atomic_output, check_output
 
 # Columns printed for a dataset and lines printed for one clip (everything goes to the JSON).
 KEY_METRICS = (
@@ -36,12 +38,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--csv", type=Path, help="dataset mode: write one row per clip here")
     group = parser.add_argument_group("thresholds (defaults in docs/metrics.md)")
     defaults = EvalConfig()
-    group.add_argument("--mutual-radius", type=float, default=defaults.mutual_radius_deg, help="mutual gaze: degrees from the listener direction (default %(default)s)")
-    group.add_argument("--listener-yaw", type=float, default=0.0, help="listener direction yaw in degrees, + = character's left (default straight ahead)")
-    group.add_argument("--listener-pitch", type=float, default=0.0, help="listener direction pitch in degrees, + = up")
-    group.add_argument("--idt-dispersion", type=float, default=defaults.idt_dispersion_deg, help="I-DT dispersion threshold, degrees (default %(default)s)")
-    group.add_argument("--idt-min-duration", type=float, default=defaults.idt_min_duration_s, help="I-DT minimum fixation, seconds (default %(default)s)")
-    group.add_argument("--saccade-velocity", type=float, default=defaults.saccade_velocity_deg_s, help="gaze shift speed threshold, deg/s (default %(default)s)")
+    group.add_argument("--mutual-radius", type=bounded(0.0, 180.0, open_low=True), default=defaults.mutual_radius_deg, help="mutual gaze: degrees from the listener direction (default %(default)s)")
+    group.add_argument("--listener-yaw", type=bounded(-90.0, 90.0), default=0.0, help="listener direction yaw in degrees, + = character's left (default straight ahead)")
+    group.add_argument("--listener-pitch", type=bounded(-90.0, 90.0), default=0.0, help="listener direction pitch in degrees, + = up")
+    group.add_argument("--idt-dispersion", type=bounded(0.0, 180.0, open_low=True), default=defaults.idt_dispersion_deg, help="I-DT dispersion threshold, degrees (default %(default)s)")
+    group.add_argument("--idt-min-duration", type=bounded(0.0, 60.0, open_low=True), default=defaults.idt_min_duration_s, help="I-DT minimum fixation, seconds (default %(default)s)")
+    group.add_argument("--saccade-velocity", type=bounded(0.0, 10000.0, open_low=True), default=defaults.saccade_velocity_deg_s, help="gaze shift speed threshold, deg/s (default %(default)s)")
     add_take_options(parser)
     parser.set_defaults(func=run)
 
@@ -55,6 +57,11 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_ready(v) for v in value]
     return value
+
+
+def _write_json(path: Path, document: Any) -> None:
+    with atomic_output(path) as temporary:
+        temporary.write_text(json.dumps(_json_ready(document), indent=2), encoding="utf-8")
 
 
 def _evaluate_one(args: argparse.Namespace, config: EvalConfig, take: Path, audio: Path, *, reference: Path | None, report: Path | None) -> Metrics:
@@ -81,10 +88,16 @@ def run(args: argparse.Namespace) -> int:
         idt_dispersion_deg=args.idt_dispersion, idt_min_duration_s=args.idt_min_duration, saccade_velocity_deg_s=args.saccade_velocity,
         mutual_radius_deg=args.mutual_radius, listener_pitch_deg=args.listener_pitch, listener_yaw_deg=args.listener_yaw,
     )
+    inputs = [args.motion, args.audio, args.reference]
+    for output in (args.json, args.csv):
+        if output is not None:
+            check_output(output, inputs)
+    if args.report is not None and not args.motion.is_dir():
+        check_output(args.report, inputs)
     if args.motion.is_dir():
         return _run_dataset(args, config)
     metrics = _evaluate_one(args, config, args.motion, args.audio, reference=args.reference, report=args.report)
-    args.json.write_text(json.dumps(_json_ready(metrics), indent=2), encoding="utf-8")
+    _write_json(args.json, metrics)
     keys = KEY_METRICS + (REFERENCE_METRICS if args.reference else ())
     for key in keys:
         value = metrics[key]
@@ -119,7 +132,7 @@ def _run_dataset(args: argparse.Namespace, config: EvalConfig) -> int:
         "summary": summarize(rows),
         "skipped": [p.name for p in pairing.unpaired],
     }
-    args.json.write_text(json.dumps(_json_ready(document), indent=2), encoding="utf-8")
+    _write_json(args.json, document)
     if args.csv is not None:
         write_csv(args.csv, names, rows)
     columns = [k for k in KEY_METRICS + REFERENCE_METRICS if any(k in row for row in rows)]

@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 
 from model_runtime.audio import features_from_file, load_audio, wav2vec2_features
+from model_runtime.commands.argtypes import frame_rate, mel_bands
+from model_runtime.generate import check_audio_length
+from model_runtime.limits import MAX_N_MELS
+from model_runtime.outputs import atomic_output, check_output
 
 
 def register(subparsers: Any) -> None:
@@ -23,21 +27,17 @@ def register(subparsers: Any) -> None:
         "features", help="per-frame speech features of an audio file", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("audio", type=Path, help="audio file (wav, flac, ogg, mp3; m4a, aac, mp4 with PyAV)")
-    parser.add_argument("--fps", type=positive_float, required=True, help="animation frame rate (rows per second)")
+    parser.add_argument("--fps", type=frame_rate, required=True, help="animation frame rate (rows per second)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .npz")
-    parser.add_argument("--n-mels", type=int, default=40, help="mel bands (default 40)")
+    parser.add_argument("--n-mels", type=mel_bands, default=40, help=f"mel bands, 1 to {MAX_N_MELS} (default 40)")
     parser.add_argument("--wav2vec2", type=Path, metavar="MODEL_DIR", help="also store wav2vec 2.0 hidden states from this local model directory")
     parser.set_defaults(func=run)
 
 
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
+    output = args.output if args.output.suffix == ".npz" else args.output.with_name(args.output.name + ".npz")
+    check_output(output, [args.audio])
+    check_audio_length(args.audio, args.fps)  # features have a row per frame, as a take has
     features = features_from_file(args.audio, args.fps, args.n_mels)
     arrays: dict[str, Any] = {
         "fps": np.float64(features.fps),
@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.wav2vec2 is not None:
         arrays["wav2vec2"] = wav2vec2_features(load_audio(args.audio), args.wav2vec2, args.fps)
-    output = args.output if args.output.suffix == ".npz" else args.output.with_name(args.output.name + ".npz")
-    np.savez_compressed(output, **arrays)
+    with atomic_output(output) as temporary:
+        np.savez_compressed(temporary, **arrays)
     print(
         f"wrote {output}: {features.n_frames} frames at {features.fps:g} fps ({features.duration:.2f} s), "
         f"{int(features.voiced.sum())} voiced, {int(features.speech.sum())} speech, {len(features.utterances)} utterances"

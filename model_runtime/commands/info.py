@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from model_runtime.commands.takeargs import add_take_options, load_take_from_args
+from model_runtime.commands.terminal import printable
 from model_runtime.conventions import BLINK_CHANNELS
 
 
@@ -25,12 +26,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print(f"{args.take}")
+    print(printable(str(args.take)))
     print(f"  frames    {clip.n_frames}")
     print(f"  fps       {clip.fps:.6g}")
     print(f"  duration  {clip.duration:.3f} s")
     for key, value in clip.meta.items():
-        print(f"  {key:<9} {value}")
+        print(f"  {printable(key):<9} {printable(value)}")
     print(f"  {'channel':<16}{'min':>9}{'max':>9}{'mean':>9}{'std':>9}  unit")
     channels: dict[str, dict[str, float]] = summary["channels"]  # type: ignore[assignment]
     for name, stats in channels.items():

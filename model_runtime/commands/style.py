@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from model_runtime.commands.takeargs import add_take_options, load_take_from_args
+from model_runtime.outputs import check_output
 from model_runtime.performer.estimate import estimate_style
 from model_runtime.performer.style import PARAMETERS
 
@@ -21,6 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output, [args.take, args.audio])
     clip = load_take_from_args(args.take, args)
     features = None
     if args.audio is not None:

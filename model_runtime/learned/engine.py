@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from model_runtime.performer.style import PerformerStyle
 
 _RENDER_SECONDS = 30.0
+_BLOCK_FRAMES = 65536  # frames per block of per-frame rotation maths
 
 
 def _head_first(features: SpeechFeatures, frames: int) -> SpeechFeatures:
@@ -91,6 +92,19 @@ def resolve_style_vector(models: LearnedModels, style: StyleInput | ParsedStyle,
     return default_style(encoder)
 
 
+def _world_gaze(head: NDArray[np.float64], left: NDArray[np.float64], right: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(frames, 3) the head's rotation of the sum of both eyes' directions (not normalised).
+
+    Per-frame maths in blocks, so the (frames, 3, 3) rotations stay small however long the take.
+    """
+    world = np.empty((len(head), 3))
+    for start in range(0, len(head), _BLOCK_FRAMES):
+        h, lo, ri = head[start : start + _BLOCK_FRAMES], left[start : start + _BLOCK_FRAMES], right[start : start + _BLOCK_FRAMES]
+        eye = direction_from_angles(lo[:, 0], lo[:, 1]) + direction_from_angles(ri[:, 0], ri[:, 1])
+        world[start : start + _BLOCK_FRAMES] = np.einsum("nij,nj->ni", head_matrix(h[:, 0], h[:, 1], h[:, 2]), eye)
+    return world
+
+
 def controlled(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Head (frames, 3) and world gaze (frames, 2: pitch, yaw in the character frame) after the animator's controls.
 
@@ -101,9 +115,7 @@ def controlled(angles: NDArray[np.float64], controls: Controls) -> tuple[NDArray
     from model_runtime.performer.head import facing
 
     head = angles[:, 0:3]
-    eye = direction_from_angles(angles[:, 3], angles[:, 4]) + direction_from_angles(angles[:, 5], angles[:, 6])
-    world = np.einsum("nij,nj->ni", head_matrix(head[:, 0], head[:, 1], head[:, 2]), eye)
-    pitch, yaw = angles_from_direction(world)
+    pitch, yaw = angles_from_direction(_world_gaze(head, angles[:, 3:5], angles[:, 5:7]))
     look_at = np.array([controls.look_at_pitch_deg, controls.look_at_yaw_deg])
     world_gaze = look_at + np.column_stack([pitch, yaw]) * controls.gaze_intensity
     head = head * controls.head_intensity
@@ -135,8 +147,7 @@ def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDA
     """(k, 2): time (s) and amplitude (deg) of each gaze shift in the world, for the blink sampler."""
     from model_runtime.evaluation.events import detect_saccades
 
-    eye = direction_from_angles(left[:, 0], left[:, 1]) + direction_from_angles(right[:, 0], right[:, 1])
-    world = np.einsum("nij,nj->ni", head_matrix(head[:, 0], head[:, 1], head[:, 2]), eye)
+    world = _world_gaze(head, left, right)
     world /= np.linalg.norm(world, axis=1, keepdims=True)
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 

@@ -28,16 +28,18 @@ def audio_matrix(features: SpeechFeatures) -> NDArray[np.float32]:
     f0 = np.asarray(features.f0_hz, dtype=np.float64)
     voiced = np.asarray(features.voiced, dtype=bool) & (f0 > 0)
     log_f0 = np.where(voiced, np.log2(np.where(voiced, f0, 100.0) / 100.0), 0.0)
-    columns = [
-        np.asarray(features.logmel, dtype=np.float64),
-        log_f0[:, None],
-        voiced[:, None].astype(np.float64),
-        np.log10(np.maximum(np.asarray(features.rms, dtype=np.float64), 1e-5))[:, None],
-        np.asarray(features.onset, dtype=np.float64)[:, None],
-        np.asarray(features.speech, dtype=np.float64)[:, None],
-    ]
-    matrix = np.concatenate(columns, axis=1).astype(np.float32)
-    return np.nan_to_num(matrix, nan=0.0, posinf=0.0, neginf=0.0)
+    logmel = np.asarray(features.logmel)
+    n_mels = logmel.shape[1]
+    # Filled column by column in float32 (the same values as casting a float64 table), so long audio
+    # costs one float32 table, not three float64 copies.
+    matrix = np.empty((len(f0), n_mels + len(PROSODY)), dtype=np.float32)
+    matrix[:, :n_mels] = logmel
+    matrix[:, n_mels] = log_f0
+    matrix[:, n_mels + 1] = voiced
+    matrix[:, n_mels + 2] = np.log10(np.maximum(np.asarray(features.rms, dtype=np.float64), 1e-5))
+    matrix[:, n_mels + 3] = features.onset
+    matrix[:, n_mels + 4] = features.speech
+    return np.nan_to_num(matrix, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
 
 
 def resample_features(features: SpeechFeatures, fps: float) -> SpeechFeatures:

@@ -10,15 +10,18 @@ latent dimensions, and the style vectors of the shipped presets.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from model_runtime.conventions import ANGLE_CHANNELS
-from model_runtime.errors import GazeError
+from model_runtime.bounded import parse_json
+from model_runtime.conventions import ANGLE_CHANNELS, MAX_FPS, MIN_FPS
+from model_runtime.errors import FileFormatError, GazeError
 from model_runtime.learned.gaze_events import GazeGrid
 from model_runtime.learned.steering import StyleTargets
+from model_runtime.limits import MAX_MODEL_SIZE
 
 FORMAT = "gaze-motion-learned"
 FORMAT_VERSION = "4.0"
@@ -117,8 +120,8 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text: str, path: str | Path) -> ModelConfig:
         try:
-            data = json.loads(text)
-            return cls(
+            data = parse_json(text, Path(path))
+            config = cls(
                 fps=float(data["fps"]),
                 audio_features=tuple(str(n) for n in data["audio_features"]),
                 channels=tuple(str(n) for n in data["channels"]),
@@ -137,8 +140,31 @@ class ModelConfig:
                 default_style=tuple(float(x) for x in data.get("default_style", [])),
                 trained={str(k): str(v) for k, v in data.get("trained", {}).items()},
             )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ModelFileError(path, f"metadata {CONFIG_KEY!r} is not a valid model configuration ({exc})") from None
+            config.check()
+        except FileFormatError as exc:
+            raise ModelFileError(path, f"metadata {CONFIG_KEY!r} {exc.problem}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelFileError(path, f"metadata {CONFIG_KEY!r} is not a valid model configuration ({str(exc)[:200]})") from None
+        return config
+
+    def check(self) -> None:
+        """ValueError naming the first size or rate that no network could have."""
+        if not math.isfinite(self.fps) or not MIN_FPS <= self.fps <= MAX_FPS:
+            raise ValueError(f"fps {self.fps:g} is outside {MIN_FPS:g}-{MAX_FPS:g}")
+        for name in ("chunk", "latent_dim", "hidden", "layers", "style_window", "style_dim"):
+            if not 1 <= getattr(self, name) <= MAX_MODEL_SIZE:
+                raise ValueError(f"{name} {getattr(self, name)} is outside 1-{MAX_MODEL_SIZE}")
+        if not 0 <= self.lookahead <= MAX_MODEL_SIZE:
+            raise ValueError(f"lookahead {self.lookahead} is outside 0-{MAX_MODEL_SIZE}")
+        for name in ("temperature", "onset_gain"):
+            if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
+                raise ValueError(f"{name} {getattr(self, name)} is not a finite number of at least 0")
+        vectors = {f"preset {name!r}": vector for name, vector in self.presets.items()}
+        if self.default_style:
+            vectors["default_style"] = self.default_style
+        for what, vector in vectors.items():
+            if len(vector) != self.style_dim:
+                raise ValueError(f"{what} has {len(vector)} values; expected style_dim = {self.style_dim}")
 
 
 def _grid(values: Any) -> tuple[float, float, float]:

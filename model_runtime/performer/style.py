@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Final
 
+from model_runtime.bounded import read_json
 from model_runtime.errors import GazeError
+from model_runtime.outputs import atomic_output
 
 
 @dataclass(frozen=True)
@@ -116,20 +118,25 @@ class PerformerStyle:
         return cls(**numbers)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps({"parameters": self.to_dict()}, indent=2) + "\n", encoding="utf-8")
+        """Write a STYLE.json, whole or not at all."""
+        path = Path(path)
+        problems = [f"{name} is {value!r}" for name, value in self.to_dict().items() if not math.isfinite(value)]
+        if problems:
+            raise GazeError(f"{path}: cannot write a style with values that are not finite numbers ({'; '.join(problems)})")
+        with atomic_output(path) as temporary:
+            temporary.write_text(json.dumps({"parameters": self.to_dict()}, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> PerformerStyle:
         """Read a STYLE.json (``{"parameters": {...}}``, as :meth:`save` writes, or a flat mapping)."""
         path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise GazeError(f"{path}: no such style file") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GazeError(f"{path}: not a readable JSON style file ({exc})") from None
+        return cls.from_json(read_json(path), str(path))
+
+    @classmethod
+    def from_json(cls, raw: object, source: str) -> PerformerStyle:
+        """Style from a parsed STYLE.json document (see :meth:`load`)."""
         if isinstance(raw, dict) and isinstance(raw.get("parameters"), dict):
             raw = raw["parameters"]
         if not isinstance(raw, dict):
-            raise GazeError(f"{path}: expected a JSON object of style parameters")
-        return cls.from_dict(raw, source=str(path))
+            raise GazeError(f"{source}: expected a JSON object of style parameters")
+        return cls.from_dict(raw, source=source)

@@ -19,10 +19,12 @@ from typing import Literal
 
 from model_runtime.clip import MotionClip
 from model_runtime.errors import TakeFormatError
+from model_runtime.outputs import atomic_output
 from model_runtime.takes import flame, livelink, native
 from model_runtime.takes.flame import FlameOptions
 from model_runtime.takes.livelink import LiveLinkOptions
-from model_runtime.takes.textfile import parse_csv
+from model_runtime.takes.textfile import read_header
+from model_runtime.takes.values import check_length, checked_motion
 
 TakeFormat = Literal["npz", "csv", "livelink", "flame"]
 FORMATS: tuple[TakeFormat, ...] = ("npz", "csv", "livelink", "flame")
@@ -51,8 +53,8 @@ def detect_format(path: Path) -> TakeFormat:
             "keys " + ", ".join(sorted(arrays)) if arrays else "no arrays",
         )
     if suffix in (".csv", ".txt"):
-        header = parse_csv(path).header
-        return "livelink" if livelink.looks_like_live_link(header) else "csv"
+        names = list(read_header(path).names)
+        return "livelink" if livelink.looks_like_live_link(names) else "csv"
     raise TakeFormatError(path, f"unknown take format {suffix or '(no extension)'!r}; expected .npz, .npy or .csv")
 
 
@@ -77,16 +79,22 @@ def load_take(
 
 
 def save_take(clip: MotionClip, path: str | Path, format: TakeFormat | None = None, live_link: LiveLinkOptions | None = None) -> None:
-    """Write a clip; the format follows the extension (.npz, .csv) unless named."""
+    """Write a clip, whole or not at all; the format follows the extension (.npz, .csv) unless named.
+
+    The values are checked as on reading, so everything written reads back (finite float32 included).
+    """
     path = Path(path)
     kind = format or {".npz": "npz", ".csv": "csv", ".npy": "flame"}.get(path.suffix.lower())
     if kind is None:
         raise TakeFormatError(path, f"cannot tell the output format from {path.suffix or 'no extension'!r}; use .npz or .csv, or name a format")
-    if kind == "npz":
-        native.save_npz(clip, path)
-    elif kind == "csv":
-        native.save_csv(clip, path)
-    elif kind == "livelink":
-        livelink.save_live_link(clip, path, live_link)
-    else:
-        flame.save_flame(clip, path)
+    check_length(path, clip.n_frames, clip.fps)
+    checked_motion(path, clip.data.copy())
+    with atomic_output(path) as temporary:
+        if kind == "npz":
+            native.save_npz(clip, temporary)
+        elif kind == "csv":
+            native.save_csv(clip, temporary)
+        elif kind == "livelink":
+            livelink.save_live_link(clip, temporary, live_link)
+        else:
+            flame.save_flame(clip, temporary)

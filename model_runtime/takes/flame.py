@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from model_runtime.bounded import read_npy
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import (
     FORWARD,
@@ -36,6 +37,8 @@ from model_runtime.conventions import (
     rotvec_to_matrix,
 )
 from model_runtime.errors import TakeFormatError
+from model_runtime.limits import MAX_TAKE_FRAMES
+from model_runtime.takes.values import check_length, checked_motion
 
 FULL_POSE_KEYS = ("pose", "poses", "full_pose", "flame_pose")
 GLOBAL_KEYS = ("global_pose", "root_pose", "global_orient", "rotation")
@@ -61,6 +64,8 @@ def looks_like_flame(arrays: dict[str, np.ndarray]) -> bool:
 def _rotations(path: Path, value: np.ndarray, key: str, width: int) -> NDArray[np.float64]:
     if value.dtype.kind not in "fiu":
         raise TakeFormatError(path, f"expected numbers, got dtype {value.dtype}", f"key {key!r}")
+    if value.ndim == 0 or len(value) > MAX_TAKE_FRAMES:
+        raise TakeFormatError(path, f"expected (frames, {width}) with at most {MAX_TAKE_FRAMES} frames, got shape {value.shape}", f"key {key!r}")
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 3 and array.shape[1:] == (width // 3, 3):
         array = array.reshape(len(array), width)
@@ -109,16 +114,7 @@ def _pose_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> NDArray[np.f
 def load_flame(path: Path, options: FlameOptions | None = None, arrays: dict[str, np.ndarray] | None = None) -> MotionClip:
     options = options or FlameOptions()
     if arrays is None:
-        try:
-            single = np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            problem = "holds Python objects (pickled data), which are never loaded" if "pickle" in str(exc) else f"is not a readable .npy array ({exc})"
-            raise TakeFormatError(path, problem) from None
-        except (OSError, EOFError) as exc:
-            raise TakeFormatError(path, f"is not a readable .npy array ({exc})") from None
-        if not isinstance(single, np.ndarray):
-            raise TakeFormatError(path, "is an .npz archive; expected a single (frames, 15) .npy array")
-        arrays = {"pose": single}
+        arrays = {"pose": read_npy(path, TakeFormatError)}
     pose = _pose_from_arrays(path, arrays)
     if len(pose) == 0:
         raise TakeFormatError(path, "has no frames; expected at least one")
@@ -127,9 +123,10 @@ def load_flame(path: Path, options: FlameOptions | None = None, arrays: dict[str
     fps_note = "given" if options.fps else f"default {DEFAULT_FPS:g}"
     if fps_entry is not None and options.fps is None:
         value = fps_entry[1]
-        if value.size != 1 or value.dtype.kind not in "fiu" or not MIN_FPS <= float(value.reshape(-1)[0]) <= MAX_FPS:
+        if value.size != 1 or value.dtype.kind not in "fiu" or not MIN_FPS <= float(value.reshape(-1)[0]) <= MAX_FPS:  # NaN fails too
             raise TakeFormatError(path, f"expected one frame rate between {MIN_FPS:g} and {MAX_FPS:g}", f"key {fps_entry[0]!r}")
         fps, fps_note = float(value.reshape(-1)[0]), "from file"
+    check_length(path, len(pose), fps)
     joints = rotvec_to_matrix(pose.reshape(len(pose), 5, 3))
     head = {"global+neck": joints[:, 0] @ joints[:, 1], "neck": joints[:, 1], "global": joints[:, 0]}[options.head_source]
     head_pitch, head_yaw, head_roll = head_angles(head)
@@ -138,12 +135,15 @@ def load_flame(path: Path, options: FlameOptions | None = None, arrays: dict[str
     right_pitch, right_yaw = angles_from_direction(joints[:, right] @ FORWARD)
     blink = np.zeros((len(pose), 2))
     if "blink" in arrays:
-        values = np.asarray(arrays["blink"], dtype=np.float64)
+        values = arrays["blink"]
+        if values.dtype.kind not in "fiu" or values.ndim not in (1, 2):
+            raise TakeFormatError(path, f"expected (frames,) or (frames, 2) closure values, got {values.dtype} of shape {values.shape}", "key 'blink'")
+        values = values.astype(np.float64)
         values = np.repeat(values[:, None], 2, axis=1) if values.ndim == 1 else values
-        if values.shape != (len(pose), 2) or not np.all(np.isfinite(values)):
-            raise TakeFormatError(path, f"expected (frames,) or (frames, 2) finite closure values for {len(pose)} frames, got {values.shape}", "key 'blink'")
-        blink = np.clip(values, 0.0, 1.0)
-    data = np.column_stack([head_pitch, head_yaw, head_roll, left_pitch, left_yaw, right_pitch, right_yaw, blink])
+        if values.shape != (len(pose), 2):
+            raise TakeFormatError(path, f"expected (frames,) or (frames, 2) closure values for {len(pose)} frames, got {values.shape}", "key 'blink'")
+        blink = values
+    data = checked_motion(path, np.column_stack([head_pitch, head_yaw, head_roll, left_pitch, left_yaw, right_pitch, right_yaw, blink]))
     meta = {"source": path.name, "source_format": "flame", "conversion": f"head from {options.head_source}; fps {fps_note}"}
     return MotionClip(fps=fps, data=data, meta=meta)
 

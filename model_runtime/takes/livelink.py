@@ -29,9 +29,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from model_runtime.clip import MotionClip
-from model_runtime.conventions import CHANNELS, STANDARD_FPS, snap_fps
+from model_runtime.conventions import CHANNELS, MAX_FPS, MIN_FPS, STANDARD_FPS, snap_fps
 from model_runtime.errors import TakeFormatError
-from model_runtime.takes.textfile import CsvTable, check_increasing, parse_csv
+from model_runtime.limits import BLINK_TOLERANCE, MAX_TAKE_FRAMES, MAX_TAKE_SECONDS, MAX_TIMECODE_GAP_S
+from model_runtime.takes.textfile import Columns, CsvReader, check_increasing, number
+from model_runtime.takes.values import checked_motion
 
 ARKIT_BLEND_SHAPES: tuple[str, ...] = (
     "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft", "EyeSquintLeft", "EyeWideLeft",
@@ -86,42 +88,59 @@ def looks_like_live_link(header: list[str]) -> bool:
     return "Timecode" in header and ("HeadYaw" in header or "BlendShapeCount" in header or "EyeBlinkLeft" in header)
 
 
-def parse_timecode(path: Path, table: CsvTable, column: int, rate: float | None) -> NDArray[np.float64]:
-    """Seconds since midnight of each row's timecode (wrapping past midnight handled)."""
-    parts = np.empty((len(table.rows), 5))
-    for i, (row, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
-        match = _TIMECODE.match(row[column].strip())
+@dataclass
+class _Timecodes:
+    """Timecodes as read: whole seconds of day and frame (with sub-frame) of each row."""
+
+    highest_frame: int = 0
+    seconds_seen: int = 0  # distinct HH:MM:SS values, counted up to three
+    _last_second: tuple[int, int, int] | None = None
+
+    def parse(self, cell: str, path: Path, line: int) -> tuple[float, float]:
+        match = _TIMECODE.match(cell.strip())
         if match is None:
-            raise TakeFormatError(path, f"expected a timecode HH:MM:SS:FF.sss, got {row[column].strip()[:40]!r}", f"line {line}, column 'Timecode'")
+            raise TakeFormatError(path, f"expected a timecode HH:MM:SS:FF.sss, got {cell.strip()[:40]!r}", f"line {line}, column 'Timecode'")
         hours, minutes, seconds, frame = (int(g) for g in match.groups()[:4])
-        fraction = float("0." + match.group(5)) if match.group(5) else 0.0
         if minutes > 59 or seconds > 59 or hours > 23:
-            raise TakeFormatError(path, f"timecode {row[column].strip()!r} is out of range", f"line {line}, column 'Timecode'")
-        parts[i] = (hours, minutes, seconds, frame, fraction)
-    if rate is None:
-        highest = int(parts[:, 3].max())
+            raise TakeFormatError(path, f"timecode {cell.strip()!r} is out of range", f"line {line}, column 'Timecode'")
+        fraction = float("0." + match.group(5)) if match.group(5) else 0.0
+        self.highest_frame = max(self.highest_frame, frame)
+        if self.seconds_seen < 3 and (hours, minutes, seconds) != self._last_second:
+            self._last_second = (hours, minutes, seconds)
+            self.seconds_seen += 1
+        return float(hours * 3600 + minutes * 60 + seconds), frame + fraction
+
+    def rate(self, path: Path, given: float | None) -> float:
+        """The timecode rate: given, or the lowest rate above every frame number seen."""
+        if given is not None:
+            if not math.isfinite(given) or given <= 0 or self.highest_frame >= given:
+                raise TakeFormatError(path, f"timecode frame {self.highest_frame} is not below the timecode rate {given:g}", "column 'Timecode'")
+            return given
         # With three distinct seconds, one whole second lies between: its frames show the rate.
-        whole_second_seen = len({tuple(p) for p in parts[:, :3]}) >= 3
-        candidates = TIMECODE_RATES if whole_second_seen else CAPTURE_RATES
-        rate = next((r for r in candidates if highest < r), None)
+        candidates = TIMECODE_RATES if self.seconds_seen >= 3 else CAPTURE_RATES
+        rate = next((r for r in candidates if self.highest_frame < r), None)
         if rate is None:
-            raise TakeFormatError(path, f"timecode frame numbers reach {highest}; expected under 60 (pass the timecode rate to read it)", "column 'Timecode'")
-    elif parts[:, 3].max() >= rate:
-        raise TakeFormatError(path, f"timecode frame {int(parts[:, 3].max())} is not below the timecode rate {rate:g}", "column 'Timecode'")
-    seconds_of_day = parts[:, 0] * 3600 + parts[:, 1] * 60 + parts[:, 2] + (parts[:, 3] + parts[:, 4]) / rate
+            raise TakeFormatError(path, f"timecode frame numbers reach {self.highest_frame}; expected under 60 (pass the timecode rate to read it)", "column 'Timecode'")
+        return rate
+
+
+def timecode_seconds(whole: NDArray[np.float64], frames: NDArray[np.float64], rate: float) -> NDArray[np.float64]:
+    """Seconds since midnight of the first row's day (wrapping past midnight handled)."""
+    seconds_of_day = whole + frames / rate
     wraps = np.concatenate([[0.0], np.cumsum(np.diff(seconds_of_day) < -43200.0)])
     times: NDArray[np.float64] = seconds_of_day + wraps * 86400.0
     return times
 
 
-def _decide_scale(options: LiveLinkOptions, raw: NDArray[np.float64]) -> tuple[float, str]:
+def _decide_scale(options: LiveLinkOptions, largest: float) -> tuple[float, str]:
+    """Degrees per file unit; ``largest`` is the largest absolute angle in the file."""
     if options.angle_scale is not None:
         return float(options.angle_scale), f"scale {options.angle_scale:g} deg/unit (given)"
     if options.angle_unit == "degrees":
         return 1.0, "degrees (given)"
     if options.angle_unit == "radians":
         return 180.0 / math.pi, "radians (given)"
-    if np.abs(raw).max(initial=0.0) > 2.0 * math.pi:
+    if largest > 2.0 * math.pi:
         return 1.0, "degrees (values beyond 2 pi)"
     return 180.0 / math.pi, "radians (assumed)"
 
@@ -136,49 +155,88 @@ def _detect_sign(angle: NDArray[np.float64], shape_signal: NDArray[np.float64] |
     return 1 if correlation > 0 else -1
 
 
+# Eye blend shapes whose differences move with eye yaw and pitch (see the module docstring).
+_YAW_SHAPES = (("EyeLookOutLeft", "EyeLookInRight"), ("EyeLookInLeft", "EyeLookOutRight"))
+_PITCH_SHAPES = (("EyeLookUpLeft", "EyeLookUpRight"), ("EyeLookDownLeft", "EyeLookDownRight"))
+_ANGLES = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "RightEyeYaw", "RightEyePitch")
+
+
+def _read_rows(path: Path) -> tuple[_Timecodes, dict[str, NDArray[np.float64]], NDArray[np.int64]]:
+    """Stream the file, keeping the timecodes, the angle and blink columns and two eye-shape signals."""
+    timecodes = _Timecodes()
+    with CsvReader(path) as reader:
+        header = reader.header
+        header.require(REQUIRED_COLUMNS, "Live Link Face take")
+        timecode_column = header.names.index("Timecode")
+        kept = [(name, header.names.index(name)) for name in (*_ANGLES, "EyeBlinkLeft", "EyeBlinkRight")]
+        signals = [
+            (name, [header.index(n) for n in positive + negative], len(positive))
+            for name, (positive, negative) in (("yaw_signal", _YAW_SHAPES), ("pitch_signal", _PITCH_SHAPES))
+        ]
+        signals = [(name, columns, half) for name, columns, half in signals if None not in columns]
+        names = ["whole_second", "frame", *(n for n, _ in kept), *(n for n, _, _ in signals)]
+        columns = Columns(len(names))
+        for line, row in reader.rows():
+            values = [*timecodes.parse(row[timecode_column], path, line)]
+            values += [number(row[i], path, line, name) for name, i in kept]
+            for _, indices, half in signals:
+                shapes = [number(row[i], path, line, header.names[i]) for i in indices if i is not None]
+                values.append(sum(shapes[:half]) - sum(shapes[half:]))
+            columns.append(line, values)
+    if len(columns) < 2:
+        raise TakeFormatError(path, "has one frame; a Live Link Face take needs at least two to know its timing")
+    return timecodes, dict(zip(names, columns.arrays(), strict=True)), np.frombuffer(columns.lines, dtype=np.int64)
+
+
+def _capture_fps(path: Path, options: LiveLinkOptions, times: NDArray[np.float64]) -> float:
+    if options.fps is not None:
+        if not math.isfinite(options.fps) or not MIN_FPS <= options.fps <= MAX_FPS:
+            raise TakeFormatError(path, f"frame rate {options.fps:g} was given; expected {MIN_FPS:g}-{MAX_FPS:g} fps")
+        return float(options.fps)
+    measured = 1.0 / float(np.median(np.diff(times)))
+    fps = snap_fps(measured)
+    if fps in STANDARD_FPS:
+        return fps
+    # Phone timing jitters; the app records at 30 or 60.
+    nearest = min(CAPTURE_RATES, key=lambda rate: abs(rate - measured))
+    fps = nearest if abs(measured - nearest) < 0.05 * nearest else measured
+    if not MIN_FPS <= fps <= MAX_FPS:
+        raise TakeFormatError(path, f"timecodes are {1 / measured:.3g} s apart; expected a frame rate of {MIN_FPS:g}-{MAX_FPS:g} fps", "column 'Timecode'")
+    return fps
+
+
+def _check_timing(path: Path, times: NDArray[np.float64], lines: NDArray[np.int64], fps: float) -> int:
+    """Frames of the uniform take, refusing holes and spans the rows do not support."""
+    check_increasing(path, times, lines, "Timecode")
+    gaps = np.diff(times)
+    widest = int(np.argmax(gaps))
+    if gaps[widest] > MAX_TIMECODE_GAP_S:
+        raise TakeFormatError(path, f"timecode jumps {gaps[widest]:.6g} s; expected frames at most {MAX_TIMECODE_GAP_S:g} s apart", f"line {lines[widest + 1]}")
+    span = float(times[-1] - times[0])
+    frames = round(span * fps) + 1
+    if span > MAX_TAKE_SECONDS or frames > MAX_TAKE_FRAMES:
+        raise TakeFormatError(path, f"spans {span:.0f} s, {frames} frames at {fps:g} fps; expected at most {MAX_TAKE_SECONDS:g} s and {MAX_TAKE_FRAMES} frames", "column 'Timecode'")
+    return frames
+
+
 def load_live_link(path: Path, options: LiveLinkOptions | None = None) -> MotionClip:
     options = options or LiveLinkOptions()
-    table = parse_csv(path)
-    table.require(REQUIRED_COLUMNS, "Live Link Face take")
-    if len(table.rows) < 2:
-        raise TakeFormatError(path, "has one frame; a Live Link Face take needs at least two to know its timing")
-    times = parse_timecode(path, table, table.header.index("Timecode"), options.timecode_rate)
-    check_increasing(path, times, table.line_numbers, "Timecode")
-
-    def column(name: str) -> NDArray[np.float64] | None:
-        index = table.column_index(name)
-        return None if index is None else table.numbers(index)
-
-    def required(name: str) -> NDArray[np.float64]:
-        values = column(name)
-        assert values is not None  # checked by table.require
-        return values
-
-    raw = {name: required(name) for name in REQUIRED_COLUMNS if name != "Timecode"}
+    timecodes, raw, lines = _read_rows(path)
+    times = timecode_seconds(raw.pop("whole_second"), raw.pop("frame"), timecodes.rate(path, options.timecode_rate))
+    fps = _capture_fps(path, options, times)
+    frames = _check_timing(path, times, lines, fps)
     for name in ("EyeBlinkLeft", "EyeBlinkRight"):
-        if raw[name].min() < -0.01 or raw[name].max() > 1.01:
-            bad = int(np.argmax((raw[name] < -0.01) | (raw[name] > 1.01)))
-            raise TakeFormatError(path, f"blend shape value {raw[name][bad]:g} is outside 0-1", f"line {table.line_numbers[bad]}, column {name!r}")
+        bad = (raw[name] < -BLINK_TOLERANCE) | (raw[name] > 1.0 + BLINK_TOLERANCE)
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise TakeFormatError(path, f"blend shape value {raw[name][first]:g} is outside 0-1", f"line {lines[first]}, column {name!r}")
 
-    angles = np.stack([raw[n] for n in ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "RightEyeYaw", "RightEyePitch")])
-    scale, unit_note = _decide_scale(options, angles)
-
-    def shape_difference(positive: tuple[str, ...], negative: tuple[str, ...]) -> NDArray[np.float64] | None:
-        values = [column(n) for n in positive + negative]
-        if any(v is None for v in values):
-            return None
-        arrays = [v for v in values if v is not None]
-        half = len(positive)
-        difference: NDArray[np.float64] = np.sum(arrays[:half], axis=0) - np.sum(arrays[half:], axis=0)
-        return difference
-
-    yaw_signal = shape_difference(("EyeLookOutLeft", "EyeLookInRight"), ("EyeLookInLeft", "EyeLookOutRight"))
-    pitch_signal = shape_difference(("EyeLookUpLeft", "EyeLookUpRight"), ("EyeLookDownLeft", "EyeLookDownRight"))
+    scale, unit_note = _decide_scale(options, max(float(np.abs(raw[n]).max()) for n in _ANGLES))
     notes = [f"angles: {unit_note}"]
     signs: dict[str, Sign] = {}
     for axis, given, detected in (
-        ("yaw", options.yaw_sign, _detect_sign(raw["LeftEyeYaw"] + raw["RightEyeYaw"], yaw_signal)),
-        ("pitch", options.pitch_sign, _detect_sign(raw["LeftEyePitch"] + raw["RightEyePitch"], pitch_signal)),
+        ("yaw", options.yaw_sign, _detect_sign(raw["LeftEyeYaw"] + raw["RightEyeYaw"], raw.get("yaw_signal"))),
+        ("pitch", options.pitch_sign, _detect_sign(raw["LeftEyePitch"] + raw["RightEyePitch"], raw.get("pitch_signal"))),
         ("roll", options.roll_sign, None),
     ):
         if given is not None:
@@ -189,34 +247,21 @@ def load_live_link(path: Path, options: LiveLinkOptions | None = None) -> Motion
             signs[axis], how = DEFAULT_SIGNS[axis], "default"
         notes.append(f"{axis} sign {signs[axis]:+d} ({how})")
 
-    def degrees(name: str, axis: str) -> NDArray[np.float64]:
-        return raw[name] * scale * signs[axis]
-
-    channels = np.stack(
-        [
-            degrees("HeadPitch", "pitch"), degrees("HeadYaw", "yaw"), degrees("HeadRoll", "roll"),
-            degrees("LeftEyePitch", "pitch"), degrees("LeftEyeYaw", "yaw"),
-            degrees("RightEyePitch", "pitch"), degrees("RightEyeYaw", "yaw"),
-            np.clip(raw["EyeBlinkLeft"], 0.0, 1.0), np.clip(raw["EyeBlinkRight"], 0.0, 1.0),
-        ],
-        axis=1,
+    sources: tuple[tuple[str, str | None], ...] = (
+        ("HeadPitch", "pitch"), ("HeadYaw", "yaw"), ("HeadRoll", "roll"), ("LeftEyePitch", "pitch"), ("LeftEyeYaw", "yaw"),
+        ("RightEyePitch", "pitch"), ("RightEyeYaw", "yaw"), ("EyeBlinkLeft", None), ("EyeBlinkRight", None),
     )  # fmt: skip
-    if options.fps is not None:
-        fps = float(options.fps)
-    else:
-        measured = 1.0 / float(np.median(np.diff(times)))
-        fps = snap_fps(measured)
-        if fps not in STANDARD_FPS:
-            # Phone timing jitters; the app records at 30 or 60.
-            nearest = min(CAPTURE_RATES, key=lambda rate: abs(rate - measured))
-            fps = nearest if abs(measured - nearest) < 0.05 * nearest else measured
-    grid = times[0] + np.arange(round((times[-1] - times[0]) * fps) + 1) / fps
-    uniform = np.stack([np.interp(grid, times, channels[:, i]) for i in range(len(CHANNELS))], axis=1)
+    channels = np.empty((len(times), len(CHANNELS)))
+    for i, (source, source_axis) in enumerate(sources):
+        channels[:, i] = raw.pop(source) * (scale * signs[source_axis] if source_axis else 1.0)
+    del raw  # the file's columns are no longer needed: the take is built from ``channels``
+    checked_motion(path, channels, lambda row: f"line {lines[row]}")
+    grid = times[0] + np.arange(frames) / fps
+    uniform = np.empty((frames, len(CHANNELS)))
+    for i in range(len(CHANNELS)):
+        uniform[:, i] = np.interp(grid, times, channels[:, i])
     meta = {"source": path.name, "source_format": "live_link_face", "conversion": "; ".join(notes), "start_timecode_s": f"{times[0]:.6f}"}
-    try:
-        return MotionClip(fps=fps, data=uniform, meta=meta)
-    except ValueError as exc:
-        raise TakeFormatError(path, str(exc)) from None
+    return MotionClip(fps=fps, data=uniform, meta=meta)
 
 
 def _timecode(seconds: float, rate: float) -> str:

@@ -10,15 +10,17 @@ frame. Without the comment the rate comes from the ``time_s`` column.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from model_runtime.bounded import read_npz
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import CHANNELS, MAX_FPS, MIN_FPS, snap_fps
 from model_runtime.errors import TakeFormatError
-from model_runtime.takes.textfile import check_increasing, parse_csv
+from model_runtime.limits import MAX_CSV_COLUMNS, MAX_META_ENTRIES
+from model_runtime.takes.textfile import Columns, CsvReader, check_increasing, number
+from model_runtime.takes.values import check_length, checked_motion
 
 FORMAT_NAME = "gaze-motion-clip"
 FORMAT_VERSION = 1
@@ -40,24 +42,18 @@ def save_npz(clip: MotionClip, path: Path) -> None:
 
 
 def open_npz(path: Path) -> dict[str, np.ndarray]:
-    """All arrays of an npz file without unpickling anything; errors name the file."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise TakeFormatError(path, "is a single .npy array, not an .npz archive")
-            return {key: archive[key] for key in archive.files}
-    except TakeFormatError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise TakeFormatError(path, "holds Python objects (pickled data), which are never loaded; expected numeric arrays") from None
-        raise TakeFormatError(path, f"is not a readable .npz archive ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise TakeFormatError(path, f"is not a readable .npz archive ({exc})") from None
+    """All arrays of an npz file, bounded and without unpickling anything; errors name the file."""
+    return read_npz(path, TakeFormatError)
 
 
 def is_native_npz(arrays: dict[str, np.ndarray]) -> bool:
     return "data" in arrays and "channels" in arrays
+
+
+def _text_list(path: Path, value: np.ndarray, key: str, most: int) -> list[str]:
+    if value.dtype.kind != "U" or value.ndim > 1 or value.size > most:
+        raise TakeFormatError(path, f"expected up to {most} names (text), got {value.dtype} of shape {value.shape}", f"key {key!r}")
+    return [str(name) for name in np.atleast_1d(value)]
 
 
 def load_npz(path: Path, arrays: dict[str, np.ndarray] | None = None) -> MotionClip:
@@ -65,11 +61,13 @@ def load_npz(path: Path, arrays: dict[str, np.ndarray] | None = None) -> MotionC
     for key in ("fps", "channels", "data"):
         if key not in arrays:
             raise TakeFormatError(path, f"missing array {key!r}; a motion clip .npz needs fps, channels and data", f"key {key!r}")
-    version = int(arrays["version"]) if "version" in arrays and arrays["version"].size == 1 else FORMAT_VERSION
-    if version > FORMAT_VERSION:
-        raise TakeFormatError(path, f"was written by a newer version (format {version}); this version reads format {FORMAT_VERSION}")
+    version = arrays.get("version", np.array(FORMAT_VERSION))
+    if version.size != 1 or version.dtype.kind not in "iu":
+        raise TakeFormatError(path, f"expected one whole number, got {version.dtype} of shape {version.shape}", "key 'version'")
+    if int(version.reshape(())) > FORMAT_VERSION:
+        raise TakeFormatError(path, f"was written by a newer version (format {int(version.reshape(()))}); this version reads format {FORMAT_VERSION}")
     fps = _scalar_fps(path, arrays["fps"], "key 'fps'")
-    channels = [str(name) for name in np.atleast_1d(arrays["channels"])]
+    channels = _text_list(path, arrays["channels"], "channels", MAX_CSV_COLUMNS)
     data = arrays["data"]
     if data.dtype.kind not in "fiu":
         raise TakeFormatError(path, f"expected numbers, got dtype {data.dtype}", "key 'data'")
@@ -78,16 +76,16 @@ def load_npz(path: Path, arrays: dict[str, np.ndarray] | None = None) -> MotionC
     missing = [name for name in CHANNELS if name not in channels]
     if missing:
         raise TakeFormatError(path, f"missing channel(s) {', '.join(missing)}", "key 'channels'")
-    ordered = data[:, [channels.index(name) for name in CHANNELS]].astype(np.float64)
-    if ordered.shape[0] == 0:
+    if data.shape[0] == 0:
         raise TakeFormatError(path, "has no frames; expected at least one", "key 'data'")
-    bad = np.argwhere(~np.isfinite(ordered))
-    if bad.size:
-        frame, column = bad[0]
-        raise TakeFormatError(path, "contains NaN or infinite values; expected finite numbers", f"key 'data', frame {frame}, channel {CHANNELS[column]!r}")
+    check_length(path, data.shape[0], fps, "key 'data'")
+    ordered = data[:, [channels.index(name) for name in CHANNELS]].astype(np.float64)
+    checked_motion(path, ordered, lambda frame: f"key 'data', frame {frame}")
     meta: dict[str, str] = {}
     if "meta_keys" in arrays and "meta_values" in arrays:
-        meta = {str(k): str(v) for k, v in zip(np.atleast_1d(arrays["meta_keys"]), np.atleast_1d(arrays["meta_values"]), strict=False)}
+        keys = _text_list(path, arrays["meta_keys"], "meta_keys", MAX_META_ENTRIES)
+        values = _text_list(path, arrays["meta_values"], "meta_values", MAX_META_ENTRIES)
+        meta = dict(zip(keys, values, strict=False))
     return MotionClip(fps=fps, data=ordered, meta=meta)
 
 
@@ -102,26 +100,34 @@ def save_csv(clip: MotionClip, path: Path) -> None:
 
 
 def load_csv(path: Path) -> MotionClip:
-    table = parse_csv(path)
-    columns = table.require(CHANNELS, "motion clip CSV")
-    data = np.stack([table.numbers(c) for c in columns], axis=1)
+    with CsvReader(path) as reader:
+        header = reader.header
+        indices = header.require(CHANNELS, "motion clip CSV")
+        time_column = header.index("time_s")
+        kept = [*indices, *([time_column] if time_column is not None else [])]
+        columns = Columns(len(kept))
+        for line, row in reader.rows():
+            columns.append(line, [number(row[i], path, line, header.names[i]) for i in kept])
+    arrays = columns.arrays()
+    lines = np.frombuffer(columns.lines, dtype=np.int64)
     fps: float | None = None
-    for comment in table.comments:
+    for comment in header.comments:
         key, _, value = comment.partition("=")
         if key.strip() == "fps":
             try:
-                fps = float(value)
-            except ValueError:
-                raise TakeFormatError(path, f"expected '# fps=<number>', got '# {comment}'", "header comment") from None
+                fps = number(value, path, 0, "fps")
+            except TakeFormatError:
+                raise TakeFormatError(path, f"expected '# fps=<number>', got '# {comment[:40]}'", "header comment") from None
     if fps is None:
-        time_column = table.column_index("time_s")
-        if time_column is None or len(table.rows) < 2:
+        if time_column is None or len(lines) < 2:
             raise TakeFormatError(path, "cannot tell the frame rate: expected a '# fps=<number>' line or a time_s column with two or more frames")
-        times = table.numbers(time_column)
-        check_increasing(path, times, table.line_numbers, "time_s")
+        times = arrays[-1]
+        check_increasing(path, times, lines, "time_s")
         fps = (len(times) - 1) / (times[-1] - times[0])
     if not MIN_FPS <= fps <= MAX_FPS:
         raise TakeFormatError(path, f"frame rate {fps:g} is outside {MIN_FPS:g}-{MAX_FPS:g} fps")
+    check_length(path, len(lines), fps, f"line {lines[-1]}")
+    data = checked_motion(path, np.stack(arrays[: len(CHANNELS)], axis=1), lambda row: f"line {lines[row]}")
     return MotionClip(fps=snap_fps(fps), data=data)
 
 

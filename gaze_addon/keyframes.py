@@ -22,6 +22,13 @@ from . import compat
 from .rig_mapping import ARKIT_EYE_KEYS, BLINK_PROPERTIES, RigTarget
 
 LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation's enum (CONSTANT, LINEAR, BEZIER, ...)
+# The upper lid follows vertical gaze: fully at this eye pitch (deg), by these shares of a blink's
+# travel for lid bones, and of ARKit's eyeWide shape when the eyes look up (down is the engines'
+# resting lid, inside the blink channel).
+LID_FOLLOW_RANGE_DEG = 30.0
+LID_FOLLOW_SHARE = 0.3
+LID_LIFT_SHARE = 0.5
+ARKIT_WIDE_KEYS = ("eyeWideLeft", "eyeWideRight")
 
 
 @dataclass
@@ -74,14 +81,18 @@ def head_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
     return rotation_curves(arm, target.head_bone, rig_pose.local_from_armature(head, rest_matrix(arm, target.head_bone)))
 
 
-def blink_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
-    """Blink curves that live on the armature: eyelid bones, Rigify lid controls or properties."""
+def blink_curves(target: RigTarget, clip: MotionClip, follow: NDArray[np.float64] | None = None) -> list[Curve]:
+    """Blink curves that live on the armature: eyelid bones, Rigify lid controls or properties.
+
+    ``follow`` (frames, 2), -1 eyes fully down to 1 fully up: lid bones also follow the gaze.
+    """
     arm = target.armature
     curves: list[Curve] = []
     if target.blink_mode == "BONES" and target.lid_bones:
-        for bone, closure in zip(target.lid_bones, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False):
+        for side, bone in enumerate(target.lid_bones):
+            closure = clip.blinks[:, side] - (LID_FOLLOW_SHARE * follow[:, side] if follow is not None else 0.0)
             # Lids close about their own X axis (Blender's bending axis for a bone).
-            local = rig_pose.axis_rotations(0, np.radians(target.lid_angle_deg) * closure)
+            local = rig_pose.axis_rotations(0, np.radians(target.lid_angle_deg) * np.clip(closure, -LID_FOLLOW_SHARE, 1.0))
             curves += rotation_curves(arm, bone, local)
     elif target.blink_mode == "LID_CONTROLS":
         for lid in target.lid_controls:
@@ -97,6 +108,17 @@ def face_blink_curves(target: RigTarget, clip: MotionClip) -> list[Curve]:
     if target.blink_mode != "SHAPE_KEYS" or not target.blink_keys:
         return []
     return [Curve(shape_key_path(key), 0, "Blinks", closure) for key, closure in zip(target.blink_keys, (clip.blinks[:, 0], clip.blinks[:, 1]), strict=False)]
+
+
+def lid_lift_curves(target: RigTarget, follow: NDArray[np.float64]) -> list[Curve]:
+    """ARKit's eyeWide shapes lifting the lids as the eyes look up, where the face has them."""
+    if target.face_mesh is None:
+        return []
+    lookup = {k.lower(): k for k in (target.face_mesh.data.shape_keys.key_blocks.keys() if target.face_mesh.data.shape_keys else [])}
+    names = [lookup.get(k.lower()) for k in ARKIT_WIDE_KEYS]
+    if not all(names):
+        return []
+    return [Curve(shape_key_path(str(name)), 0, "Lids", LID_LIFT_SHARE * np.clip(follow[:, side], 0.0, 1.0)) for side, name in enumerate(names)]
 
 
 def eye_shape_curves(target: RigTarget, left: NDArray[np.float64], right: NDArray[np.float64]) -> list[Curve]:

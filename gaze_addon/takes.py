@@ -151,7 +151,7 @@ def key_take(
         for prop in BLINK_PROPERTIES:
             if prop not in target.armature:
                 target.armature[prop] = 0.0
-    result.keys += keyframes.write_curves(arm_action, arm_slot, frames, keyframes.head_curves(target, clip) + keyframes.blink_curves(target, clip))
+    result.keys += keyframes.write_curves(arm_action, arm_slot, frames, keyframes.head_curves(target, clip))
     face = made.get("KEY")
     if face is not None:
         result.keys += keyframes.write_curves(face[0], face[1], frames, keyframes.face_blink_curves(target, clip))
@@ -159,12 +159,14 @@ def key_take(
         action, slot = made[id_type]
         layers.place(owner, action, slot, frames[0], frames[-1])
     # The eyes last, from the scene as it now plays (the take's head in place).
+    pitch = np.column_stack([clip.left_eye[:, 0], clip.right_eye[:, 0]])  # eye-in-head, for the lids
     if target.eye_bones or target.eyes_by_shape_keys:
         pose = aim.sample(scene, target, frames, goal)
         solution = aim.eye_directions(target, clip, pose, look, scene)
         if solution.clamped:
             result.notes.append(f"the eyes reach their limit ({aim.EYE_LIMIT_DEG:g} deg) on {solution.clamped} frames: the target is far round; raise Head or turn the character")
         curves: list[keyframes.Curve] = []
+        pitch = np.column_stack([aim.shape_angles(target, pose, solution.directions, s)[:, 0] for s in (0, 1)])
         if target.eyes_by_shape_keys and face is not None:
             left, right = (aim.shape_angles(target, pose, solution.directions, s) for s in (0, 1))
             result.keys += keyframes.write_curves(face[0], face[1], frames, keyframes.eye_shape_curves(target, left, right))
@@ -177,6 +179,11 @@ def key_take(
                 if bone:
                     curves += keyframes.rotation_curves(target.armature, bone, aim.rotation_keys(target, pose, solution.directions, side))
         result.keys += keyframes.write_curves(arm_action, arm_slot, frames, curves)
+    # The upper lids follow the eyes up and down (Rigify's lid controls do so by themselves).
+    follow = np.clip(pitch / keyframes.LID_FOLLOW_RANGE_DEG, -1.0, 1.0)
+    result.keys += keyframes.write_curves(arm_action, arm_slot, frames, keyframes.blink_curves(target, clip, follow))
+    if face is not None:
+        result.keys += keyframes.write_curves(face[0], face[1], frames, keyframes.lid_lift_curves(target, follow))
     stored = {"fps": clip.fps, **(info or {})}
     for owner, id_type in targets:
         action, slot = made[id_type]

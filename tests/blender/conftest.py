@@ -132,7 +132,7 @@ def mixamo_rig():
 
 ARKIT_KEYS = (
     "eyeBlinkLeft", "eyeBlinkRight", "eyeLookUpLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft",
-    "eyeLookUpRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "jawOpen",
+    "eyeLookUpRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeWideLeft", "eyeWideRight", "jawOpen",
 )  # fmt: skip
 
 

@@ -206,6 +206,32 @@ def test_blinks_on_eyelid_bones_and_on_custom_properties(empty_file):
     assert other["gaze_blink_left"] == pytest.approx(1.0) and other["gaze_blink_right"] == pytest.approx(0.0)
 
 
+def test_upper_lids_follow_the_eyes_up_and_down(empty_file):
+    bones = [*FLAME_BONES, ("lid.L", "neck", (0.03, -0.09, 1.67), (0.03, -0.11, 1.67), 0.0), ("lid.R", "neck", (-0.03, -0.09, 1.67), (-0.03, -0.11, 1.67), 0.0)]  # fmt: skip
+    obj = build_armature("Lids", bones, "QUATERNION")
+    face = face_mesh(obj)
+    n = 40
+    pitch = np.r_[np.full(n // 2, 20.0), np.full(n // 2, -20.0)]  # up, then down; no blink
+    clip = MotionClip.from_channels(25.0, n, left_eye_pitch=pitch, right_eye_pitch=pitch)
+    write(empty_file, obj, clip, blink_target="BONES", left_lid_bone="lid.L", right_lid_bone="lid.R", lid_angle_deg=40.0)
+    angles = {}
+    for frame in (10, 30):
+        empty_file.frame_set(frame)
+        q = obj.pose.bones["lid.L"].rotation_quaternion
+        angles[frame] = math.degrees(q.angle) * (1 if q.x >= 0 else -1)
+    # Eyes 20 deg up: the lid lifts (opens past rest); 20 deg down: it lowers.
+    assert angles[10] == pytest.approx(-40.0 * 0.3 * 20 / 30, abs=0.5) and angles[30] == pytest.approx(40.0 * 0.3 * 20 / 30, abs=0.5)
+    # ARKit faces: eyeWide lifts the lids while the eyes look up.
+    other = flame_rig("Shapes")
+    face = face_mesh(other, name="Face2")
+    write(empty_file, other, clip)
+    wide = face.data.shape_keys.key_blocks["eyeWideLeft"]
+    empty_file.frame_set(10)
+    assert wide.value == pytest.approx(0.5 * 20 / 30, abs=0.02)
+    empty_file.frame_set(30)
+    assert wide.value == pytest.approx(0.0, abs=1e-4)
+
+
 def test_write_ten_minutes_is_complete(empty_file):
     obj = flame_rig()
     clip = random_clip(fps=25.0, seconds=600.0)

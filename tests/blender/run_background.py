@@ -86,7 +86,7 @@ def check_eye_contact() -> None:
             sight = pose @ rest.T @ np.array([0.0, -1.0, 0.0])
             to_goal = goal - np.array(rig.pose.bones[bone].head)
             worst = max(worst, float(np.degrees(np.arccos(np.clip(sight @ to_goal / np.linalg.norm(sight) / np.linalg.norm(to_goal), -1, 1)))))
-    assert len(held) >= 10 and worst < 1.0, (len(held), worst)
+    assert len(held) >= 5 and worst < 1.0, (len(held), worst)
     print(f"background: eye contact ok ({len(held)} held frames, worst {worst:.3f} deg)", flush=True)
 
 

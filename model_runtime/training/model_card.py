@@ -141,6 +141,10 @@ def write_model_card(path: Path, config: ModelConfig, results: dict[str, float |
         "score of the same performer's other take against the target.",
         "`out_of_range` is the mean number of statistics outside the human ranges of shared/REFERENCES.md per generated clip.",
         "",
+        "## Against real talkers",
+        "The figures of shared/REFERENCES.md, \"Real talkers\", for this model on six voices of shared/data/speech, beside the real "
+        "people's and the procedural engine's: `.venv/bin/python benchmarks/real_talkers.py --engine learned` (the README's table).",
+        "",
         "## Machine",
         f"{results.get('machine', '?')}; corpus {_fmt(results.get('corpus_s', float('nan')))} s, style encoder "
         f"{_fmt(results.get('style_training_s', float('nan')))} s, generator {_fmt(results.get('generator_training_s', float('nan')))} s, "

@@ -233,7 +233,7 @@ class EyeSolution:
     clamped: int
 
 
-def eye_directions(target: RigTarget, clip: MotionClip, pose: Pose, look: LookAt | None, scene: Any) -> EyeSolution:
+def eye_directions(target: RigTarget, clip: MotionClip, pose: Pose, look: LookAt | None) -> EyeSolution:
     """Each eye's line of sight per frame: the clip's own eyes (no goal), or re-aimed at the goal."""
     n = clip.n_frames
     head_clip = head_matrix(clip.head[:, 0], clip.head[:, 1], clip.head[:, 2]) if target.head_bone else np.tile(np.eye(3), (n, 1, 1))

@@ -142,7 +142,7 @@ def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarge
     fps = sound.scene_fps(scene)
     notes: list[str] = []
     for freed in (layers.clear_range(o, -math.inf, math.inf, kind="idle") for o, _ in takes.owners(target)):
-        takes._retire(freed, notes)
+        takes.retire(freed, notes)
     idle_request = replace(request, style=request.style if request.style.source != "ACTION" else replace(request.style, source="DEFAULT"))
     for start, end, before, after in takes.gaps(target, int(scene.frame_start), int(scene.frame_end)):
         n = end - start + 1

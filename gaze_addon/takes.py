@@ -89,7 +89,7 @@ def _edited(action: Any) -> bool:
     return abs(sum(keyframes.checksum(action, slot) for slot in slots) - float(stored)) > 1e-3
 
 
-def _retire(actions: list[Any], notes: list[str]) -> list[dict[str, Any]]:
+def retire(actions: list[Any], notes: list[str]) -> list[dict[str, Any]]:
     """Delete replaced takes nobody else uses; keep edited ones. Returns the replaced line recipes."""
     import bpy
 
@@ -144,7 +144,7 @@ def key_take(
     freed: list[Any] = []
     for owner, _ in targets:
         freed += layers.clear_range(owner, frames[0], frames[-1])
-    history = _retire(freed, result.notes)
+    history = retire(freed, result.notes)
     made = compat.new_take_actions(name, tuple(t for _, t in targets))
     arm_action, arm_slot = made["OBJECT"]
     if target.blink_mode == "PROPERTY":
@@ -162,7 +162,7 @@ def key_take(
     pitch = np.column_stack([clip.left_eye[:, 0], clip.right_eye[:, 0]])  # eye-in-head, for the lids
     if target.eye_bones or target.eyes_by_shape_keys:
         pose = aim.sample(scene, target, frames, goal)
-        solution = aim.eye_directions(target, clip, pose, look, scene)
+        solution = aim.eye_directions(target, clip, pose, look)
         if solution.clamped:
             result.notes.append(f"the eyes reach their limit ({aim.EYE_LIMIT_DEG:g} deg) on {solution.clamped} frames: the target is far round; raise Head or turn the character")
         curves: list[keyframes.Curve] = []
@@ -261,6 +261,6 @@ def remove_all(target_owners: list[Any]) -> tuple[list[str], list[str]]:
     for owner in target_owners:
         freed += layers.remove(owner)
     removed = sorted({a.name for a in freed if a is not None})
-    _retire(freed, notes)
+    retire(freed, notes)
     removed = [n for n in removed if n not in {k for k in notes}]
     return removed, notes

@@ -100,6 +100,19 @@ def test_eyes_land_on_the_camera_from_each_eyes_own_centre(empty_file, speech, d
     assert max(errors) < 1.0, (distance, np.median(errors), max(errors))
 
 
+def test_with_gaze_intensity_zero_every_frame_meets_the_camera(empty_file, speech):
+    scene = empty_file
+    objects = demo_head()
+    rig, camera = objects["armature"], objects["camera"]
+    outcome = pipeline.run(scene, request_for(speech, contact=EyeContact("CAMERA"), gaze_intensity=0.0), rig)
+    goal = np.array(camera.matrix_world.translation)
+    errors = []
+    for i in range(0, outcome.clip.n_frames, 4):
+        scene.frame_set(1 + i)
+        errors += [eye_error_deg(rig, bone, goal) for bone in ("left_eye", "right_eye")]
+    assert max(errors) < 0.1, max(errors)  # it was 9-10 deg over the camera before (issue 24)
+
+
 def test_eyes_follow_a_moving_target_and_a_moving_character(empty_file, speech):
     scene = empty_file
     rig = flame_rig()

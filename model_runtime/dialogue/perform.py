@@ -1,0 +1,258 @@
+"""A dialogue performed: one continuous clip per character, speaking, listening and idle.
+
+Per character the procedural performer plans two performances over the whole scene, one as a
+speaker (its own speech, its style) and one as a listener (:func:`listener_style`: more gaze at
+the partner, small face saccades, looks away more often downward, less head motion, fewer and
+longer blinks). Each frame takes the one for what the character does then; the world gaze is the
+direction of the partner (:mod:`.timeline`) plus that performance's offset, and every boundary
+between them is crossed by one main-sequence saccade, the head by its usual smooth follow. On top
+(REFERENCES.md, "Conversation: listening and turn-taking"):
+
+* a speaker is on its addressee over the last :data:`END_ON_ADDRESSEE_S` of each line;
+* a new speaker looks away (sideways) as a turn of over :data:`LONG_TURN_S` starts, in
+  :data:`TURN_START_AVERSION_CHANCE` of turns;
+* a listener is on the new speaker for the first :data:`SETTLE_S` after turning to it;
+* listeners nod quickly (2.6-6.5 Hz, Hale et al. 2020) just after the speaker's phrase ends;
+* listening blinks are fewer and longer, pulled to the speaker's pauses (Homke et al. 2018).
+
+The result ends in the shared finishing stage (:func:`model_runtime.finishing.finish`), so eyes,
+vergence, fixational movements and lids are as for the engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.audio.types import SpeechFeatures
+from model_runtime.clip import MotionClip
+from model_runtime.conventions import BLINKS
+from model_runtime.dialogue.scene import Dialogue
+from model_runtime.dialogue.timeline import Timeline, build_timeline
+from model_runtime.errors import GazeError
+from model_runtime.finishing import Finish, finish
+from model_runtime.inputs import StyleInput, resolve_style
+from model_runtime.performer.blinks import sample_blinks
+from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
+from model_runtime.performer.head import causal_filter, facing, follow_basis, follow_kernel, prosody_head, shift_activity
+from model_runtime.performer.style import PerformerStyle
+
+__all__ = ["listener_style", "perform_dialogue", "perform_timeline"]
+
+END_ON_ADDRESSEE_S: Final[float] = 0.6
+LONG_TURN_S: Final[float] = 1.5
+TURN_START_AVERSION_CHANCE: Final[float] = 0.85
+_TURN_AVERSION_S: Final[tuple[float, float]] = (0.6, 1.3)
+_TURN_AVERSION_YAW_DEG: Final[tuple[float, float]] = (9.0, 16.0)
+SETTLE_S: Final[float] = 0.6
+# Listener's head turns this share of the way a speaker's would towards its partner.
+LISTENER_FACING_SHARE: Final[float] = 0.6
+# Backchannel nods: chance per phrase end, delay after it (s), rate (Hz) and depth (deg).
+NOD_CHANCE: Final[float] = 0.75
+_NOD_DELAY_S: Final[tuple[float, float]] = (0.05, 0.25)
+NOD_RATE_HZ: Final[tuple[float, float]] = (2.6, 6.5)
+_NOD_DEPTH_DEG: Final[tuple[float, float]] = (2.0, 4.0)
+_MIN_PHRASE_S: Final[float] = 0.4
+# How long (s) the speaking and listening head motions cross-fade at a change of role.
+_ROLE_FADE_S: Final[float] = 0.4
+_STEP_DEG: Final[float] = 0.3
+
+
+def listener_style(style: PerformerStyle) -> PerformerStyle:
+    """The listening counterpart of a speaking style: about three quarters of the time on the speaker
+    (Argyle & Cook: 75%), small face saccades, looks away more often down and diagonal, a quieter
+    head, blinks at 0.6 of the rate (speaking raises it, Brych et al. 2021) and longer."""
+    return replace(
+        style,
+        mutual_gaze_pausing=0.76,
+        aversion_up_share=min(style.aversion_up_share, 0.2),
+        aversion_amplitude_deg=min(style.aversion_amplitude_deg, 12.0),
+        aversion_duration_s=min(style.aversion_duration_s, 0.9),
+        saccade_amplitude_deg=min(style.saccade_amplitude_deg, 1.2),
+        saccade_rate_hz=min(style.saccade_rate_hz, 1.2),
+        head_pitch_deg=0.5 * style.head_pitch_deg,
+        head_yaw_deg=0.5 * style.head_yaw_deg,
+        head_roll_deg=0.5 * style.head_roll_deg,
+        blink_rate_per_min=0.6 * style.blink_rate_per_min,
+        blink_duration_s=max(style.blink_duration_s, 0.32),
+    ).clamped()
+
+
+def perform_dialogue(dialogue: Dialogue, *, engine: str = "procedural", seed: int = 0, style: StyleInput = None, head_intensity: float = 1.0) -> dict[str, MotionClip]:
+    """One clip per character name, all at ``dialogue.fps`` and of the same length (the scene's,
+    from time 0 to a second after the last line ends). ``style``: every character's style unless
+    its own ``Character.style`` is set. Only the procedural engine performs dialogues so far."""
+    if engine != "procedural":
+        raise GazeError(f"dialogue scenes are performed by the procedural engine only; got engine {engine!r}")
+    dialogue = dialogue.validated()
+    streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(len(dialogue.characters) + 1)
+    timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
+    return perform_timeline(timeline, streams[1:], style=style, head_intensity=head_intensity)
+
+
+def perform_timeline(timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, head_intensity: float = 1.0) -> dict[str, MotionClip]:
+    """:func:`perform_dialogue` for a built timeline, one seed stream per character."""
+    clips = {}
+    scene_speech = timeline.anyone_speech()
+    for who, character in enumerate(timeline.dialogue.characters):
+        try:
+            own_style = resolve_style(character.style if character.style is not None else style)
+        except GazeError as exc:
+            raise GazeError(f"{timeline.dialogue.source}: characters[{who}].style: {exc}") from None
+        data = _perform_character(timeline, who, own_style, stream=streams[who], scene_speech=scene_speech, head_intensity=head_intensity)
+        meta = {"made_by": "performer", "engine": "procedural", "dialogue": timeline.dialogue.source, "character": character.name}
+        clips[character.name] = MotionClip(fps=timeline.fps, data=np.nan_to_num(data), meta=meta)
+    return clips
+
+
+@dataclass(frozen=True)
+class _Track:
+    """Offsets from the partner (frames, 2) deg and their fixation spots, for one role."""
+
+    gaze: NDArray[np.float64]
+    spot: NDArray[np.float64]
+
+
+def _perform_character(
+    timeline: Timeline, who: int, style: PerformerStyle, *, stream: np.random.SeedSequence, scene_speech: SpeechFeatures, head_intensity: float,
+) -> NDArray[np.float64]:
+    fps, n = timeline.fps, timeline.n
+    style = style.clamped()
+    listening_style = listener_style(style)
+    rngs = [np.random.default_rng(s) for s in stream.spawn(9)]
+    own = timeline.own_features(who)
+    silent = replace(own, speech=np.zeros(n, dtype=bool), utterances=(), rms=np.zeros(n), f0_hz=np.zeros(n), voiced=np.zeros(n, dtype=bool))
+    speaking = timeline.speaking[who]
+
+    speak_plan = plan_gaze(own, fps, style, rngs[0])
+    listen_plan = plan_gaze(silent, fps, listening_style, rngs[1])
+    offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze)
+    spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot)
+    boundaries: set[int] = set((np.flatnonzero(np.diff(speaking.astype(np.int8))) + 1).tolist())
+    shifts = [s for s in speak_plan.shifts if speaking[min(n - 1, round(s[0] * fps))]]
+    shifts += [s for s in listen_plan.shifts if not speaking[min(n - 1, round(s[0] * fps))]]
+
+    partner = timeline.partner[who]
+    looks = {other: timeline.dialogue.look(timeline.dialogue.characters[who].name, timeline.dialogue.characters[other].name)
+             for other in set(partner.tolist())}
+    target = np.array([looks[p][:2] for p in partner.tolist()]).reshape(n, 2)
+    switches = np.flatnonzero(partner[1:] != partner[:-1]) + 1
+    boundaries |= set(switches.tolist())
+    for frame in switches.tolist():
+        shifts.append(np.array([frame / fps, float(np.linalg.norm(target[frame] - target[frame - 1]))]))
+        if not speaking[frame]:  # a listener settles on the new speaker
+            _on_face(offsets, spots, frame, frame + round(SETTLE_S * fps), boundaries)
+
+    rng = rngs[2]
+    for line in timeline.lines:
+        if line.speaker != who:
+            continue
+        _on_face(offsets, spots, line.end - round(END_ON_ADDRESSEE_S * fps), line.end, boundaries)
+        turn_change = all(not (other.speaker == who and other.start < line.start <= other.end + round(0.3 * fps)) for other in timeline.lines)
+        if turn_change and (line.end - line.start) / fps > LONG_TURN_S and rng.random() < TURN_START_AVERSION_CHANCE:
+            first = max(0, line.start - round(0.1 * fps))
+            last = min(line.end - round(END_ON_ADDRESSEE_S * fps), line.start + round(rng.uniform(*_TURN_AVERSION_S) * fps))
+            if last > first:
+                away = np.array([rng.uniform(-4.0, 2.0), rng.choice((-1.0, 1.0)) * rng.uniform(*_TURN_AVERSION_YAW_DEG)])
+                offsets[first:last] = away
+                spots[first:last] = away
+                boundaries |= {first, last}
+                shifts.append(np.array([first / fps, float(np.linalg.norm(away))]))
+
+    world_gaze = _saccades_at(target + offsets, sorted(b for b in boundaries if 0 < b < n), fps)
+    role = _fade(speaking.astype(np.float64), fps)
+
+    head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(spots, fps)) * role[:, None]
+    head += (prosody_head(silent, fps, listening_style, rngs[4]) + _nods(timeline, who, rngs[5])) * (1.0 - role[:, None])
+    head *= min(2.0, max(0.0, head_intensity))
+    share = role + LISTENER_FACING_SHARE * (1.0 - role)
+    smooth_target = causal_filter(world_gaze - offsets, follow_kernel(fps))
+    head[:, :2] += facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(spots, offsets, fps)
+
+    distance = float(np.mean([looks[p][2] for p in partner.tolist()])) if n else 1.0
+    how = Finish(blink_style=style, gaze_shifts=np.array(shifts).reshape(-1, 2), blink_rate_per_min=0.0, look_at_distance_m=distance)
+    data = finish(head, world_gaze, scene_speech, fps, how=how, rngs=(rngs[6], rngs[7], rngs[8]))
+    blinks = _role_blinks(scene_speech, fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6])
+    data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
+    return data
+
+
+def _on_face(offsets: NDArray[np.float64], spots: NDArray[np.float64], first: int, last: int, boundaries: set[int]) -> None:
+    """Over frames [first, last) keep the gaze within the face area (looks away there are cut)."""
+    first, last = max(0, first), min(len(offsets), last)
+    if last <= first:
+        return
+    part = offsets[first:last]
+    outside = np.linalg.norm(part, axis=1) > FACE_RADIUS_DEG
+    if np.any(outside):
+        part[outside] = 0.0
+        spots[first:last] = 0.0
+        boundaries |= {first, last}
+
+
+def _saccades_at(raw: NDArray[np.float64], boundaries: list[int], fps: float) -> NDArray[np.float64]:
+    """``raw`` (frames, 2) with each step at a boundary frame made into a main-sequence saccade."""
+    out = raw.copy()
+    n = len(out)
+    for b in boundaries:
+        start = out[b - 1].copy()
+        step = float(np.linalg.norm(raw[b] - start))
+        if step < _STEP_DEG:
+            continue
+        frames = max(1, int(np.ceil(saccade_duration_s(np.array([step]))[0] * fps)))
+        span = np.arange(b, min(n, b + frames + 1))
+        progress = saccade_profile((span - b + 1) / (frames + 1))
+        out[span] = start + (raw[span] - start) * progress[:, None]
+    return out
+
+
+def _fade(mask: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
+    """A 0/1 track (frames,) smoothed into ramps of about :data:`_ROLE_FADE_S`."""
+    width = max(3, round(_ROLE_FADE_S * fps))
+    window = np.hanning(width + 2)[1:-1]
+    window /= window.sum()
+    pad = np.concatenate([np.full(width, mask[0] if mask.size else 0.0), mask, np.full(width, mask[-1] if mask.size else 0.0)])
+    out: NDArray[np.float64] = np.convolve(pad, window, mode="same")[width : width + mask.size]
+    return out
+
+
+def _nods(timeline: Timeline, who: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """(frames, 3) quick backchannel nods (pitch, chin down) just after others' phrase ends while ``who`` listens."""
+    fps, n = timeline.fps, timeline.n
+    out = np.zeros((n, 3))
+    for line in timeline.lines:
+        if line.speaker == who:
+            continue
+        for utterance in line.utterances:
+            if utterance.duration < _MIN_PHRASE_S or rng.random() > NOD_CHANCE:
+                continue
+            start = utterance.end + rng.uniform(*_NOD_DELAY_S)
+            frame = round(start * fps)
+            if frame >= n or timeline.speaking[who, min(n - 1, frame)]:
+                continue
+            rate = rng.uniform(*NOD_RATE_HZ)
+            cycles = int(rng.integers(1, 3))
+            depth = rng.uniform(*_NOD_DEPTH_DEG)
+            t = np.arange(frame, min(n, frame + round(cycles / rate * fps) + 1)) / fps - start
+            out[frame : frame + t.size, 0] -= depth * 0.5 * (1.0 - np.cos(2.0 * np.pi * rate * np.clip(t, 0.0, cycles / rate)))
+    return out
+
+
+def _role_blinks(
+    speech: SpeechFeatures, fps: float, speaking: NDArray[np.bool_], styles: tuple[PerformerStyle, PerformerStyle], *, shifts: NDArray[np.float64], rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """Blinks (frames, 2): each drawn for the whole scene twice, with the speaking and with the
+    listening style, and kept where its deepest frame falls in that role."""
+    out = np.zeros((speech.n_frames, 2))
+    for role, blink_style in zip((True, False), styles, strict=True):
+        closure = sample_blinks(speech, fps, blink_style, rng, gaze_shifts=shifts)
+        closed = closure.max(axis=1) > 0.0
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(np.int8), [0]])))
+        for first, last in zip(edges[::2], edges[1::2], strict=True):
+            peak = first + int(np.argmax(closure[first:last].max(axis=1)))
+            if bool(speaking[peak]) == role:
+                out[first:last] = np.maximum(out[first:last], closure[first:last])
+    return out

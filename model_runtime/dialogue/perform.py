@@ -70,7 +70,7 @@ def listener_style(style: PerformerStyle) -> PerformerStyle:
         mutual_gaze_pausing=0.76,
         aversion_up_share=min(style.aversion_up_share, 0.2),
         aversion_amplitude_deg=min(style.aversion_amplitude_deg, 12.0),
-        aversion_duration_s=min(style.aversion_duration_s, 0.9),
+        aversion_duration_s=min(style.aversion_duration_s, 0.6),
         saccade_amplitude_deg=min(style.saccade_amplitude_deg, 1.2),
         saccade_rate_hz=min(style.saccade_rate_hz, 1.2),
         head_pitch_deg=0.5 * style.head_pitch_deg,

@@ -1,0 +1,228 @@
+"""Dialogue scenes (issue #27 items 3, 4, 7): listening, turn-taking, idle, the JSON and the command.
+
+The scenes are made with espeak-ng (tests/dialogue_scenes.py): a minute of alternating lines between
+two characters 3 m apart facing each other, and between three in a triangle. The 2-minute scene and
+the timing are in benchmarks/dialogue_scene.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model_runtime.cli import main
+from model_runtime.dialogue import Character, Dialogue, Line, parse_dialogue, perform_dialogue
+from model_runtime.dialogue.measure import Figures, measure, world_gaze
+from model_runtime.dialogue.perform import perform_timeline
+from model_runtime.dialogue.timeline import Timeline, build_timeline
+from model_runtime.errors import GazeError
+from model_runtime.takes import load_take
+from tests.dialogue_scenes import have_espeak, make_scene
+
+pytestmark = pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed")
+
+
+def performed(path: Path, seed: int = 0) -> tuple[Timeline, dict[str, object], Figures]:
+    dialogue = parse_dialogue(path)
+    streams = np.random.SeedSequence([seed, 0]).spawn(len(dialogue.characters) + 1)
+    timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
+    clips = perform_timeline(timeline, streams[1:])
+    return timeline, dict(clips), measure(timeline, clips)
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Timeline, dict[str, object], Figures]:
+    path = make_scene(tmp_path_factory.mktemp("two"), characters=2, seconds=60.0, seed=1)
+    return (path, *performed(path))
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Timeline, dict[str, object], Figures]:
+    path = make_scene(tmp_path_factory.mktemp("three"), characters=3, seconds=60.0, seed=2)
+    return (path, *performed(path))
+
+
+@pytest.mark.parametrize("scene", ["two", "three"])
+def test_listeners_look_at_the_speaker_and_speakers_less_at_the_addressee(scene: str, request: pytest.FixtureRequest):
+    figures = request.getfixturevalue(scene)[3]
+    for name, share in figures.listener_on_speaker.items():
+        assert 0.6 <= share <= 0.8, (name, share)
+        assert figures.speaker_on_addressee[name] < share, (name, figures.speaker_on_addressee[name], share)
+
+
+@pytest.mark.parametrize("scene", ["two", "three"])
+def test_listeners_nod_after_the_speakers_phrase_ends(scene: str, request: pytest.FixtureRequest):
+    figures = request.getfixturevalue(scene)[3]
+    assert figures.nod_ratio >= 2.0, figures.nod_ratio
+
+
+@pytest.mark.parametrize("scene", ["two", "three"])
+def test_turn_ends_on_the_addressee_and_new_turns_start_looking_away(scene: str, request: pytest.FixtureRequest):
+    figures = request.getfixturevalue(scene)[3]
+    assert figures.end_on_addressee >= 0.7
+    assert figures.start_away >= 0.5
+
+
+@pytest.mark.parametrize("scene", ["two", "three"])
+def test_no_step_at_line_boundaries_beyond_the_speed_bounds(scene: str, request: pytest.FixtureRequest):
+    figures = request.getfixturevalue(scene)[3]
+    assert figures.max_head_step <= figures.head_step_bound + 1e-6
+    assert figures.max_gaze_step <= figures.gaze_step_bound + 1e-6
+
+
+def test_listeners_blink_less_often_than_speakers(two):
+    figures = two[3]
+    assert 0.0 < figures.blinks_listening_per_min < figures.blinks_speaking_per_min
+
+
+def test_listener_looks_away_more_downward_than_up(two):
+    _, timeline, clips, _ = two
+    dialogue = timeline.dialogue
+    downs = ups = 0
+    for who, character in enumerate(dialogue.characters):
+        gaze = world_gaze(clips[character.name])
+        pitch = np.degrees(np.arcsin(gaze[:, 1]))
+        other = dialogue.characters[1 - who].name
+        partner_pitch = dialogue.look(character.name, other)[0]
+        listening = ~timeline.speaking[who] & (timeline.speaker >= 0)
+        downs += int(np.sum(listening & (pitch < partner_pitch - 5.0)))
+        ups += int(np.sum(listening & (pitch > partner_pitch + 5.0)))
+    assert downs > 2 * ups
+
+
+def test_every_character_keeps_living_before_between_and_after_lines(two):
+    _, timeline, clips, _ = two
+    for who, character in enumerate(timeline.dialogue.characters):
+        clip = clips[character.name]
+        assert clip.n_frames == timeline.n
+        idle = ~timeline.speaking[who] & (timeline.speaker < 0)
+        for frames in (idle, ~timeline.speaking[who]):
+            assert np.std(clip.head[frames, 0]) > 0.2 and np.std(clip.left_eye[frames, 1]) > 0.2
+        # No stretch of 2 s without movement anywhere.
+        still = np.all(np.abs(np.diff(clip.data[:, :7], axis=0)) < 1e-4, axis=1)
+        assert not np.any(np.convolve(still, np.ones(60), mode="valid") >= 60)
+    # The lids open at the end of every take.
+    assert all(np.all(clip.blinks[-1] == 0.0) for clip in clips.values())
+
+
+def test_the_same_seed_gives_the_same_clips(two):
+    path = two[0]
+    dialogue = parse_dialogue(path)
+    a = perform_dialogue(dialogue, seed=5)
+    b = perform_dialogue(dialogue, seed=5)
+    c = perform_dialogue(dialogue, seed=6)
+    assert set(a) == {"Ann", "Ben"}
+    assert all(np.array_equal(a[name].data, b[name].data) for name in a)
+    assert not np.array_equal(a["Ann"].data, c["Ann"].data)
+
+
+def test_geometry_in_each_characters_frame():
+    dialogue = Dialogue(
+        fps=30.0,
+        characters=(Character("A", (0.0, 0.0, 0.0), 1.6), Character("B", (3.0, 0.0, 0.0), 1.9), Character("C", (0.0, 3.0, 0.0), 1.6, facing_deg=0.0)),
+        lines=(),
+    ).validated()
+    pitch, yaw, distance = dialogue.look("B", "A")
+    assert dialogue.character("B").facing_deg == pytest.approx(np.degrees(np.arctan2(1.5, -3.0)))  # towards the middle of A and C
+    assert yaw == pytest.approx(180.0 - np.degrees(np.arctan2(1.5, -3.0)))  # A lies to B's left (counter-clockwise from above)
+    assert pitch == pytest.approx(np.degrees(np.arctan2(-0.3, 3.0)), abs=1e-6)
+    # C faces +X: A lies behind its right shoulder (yaw < 0, to the character's right).
+    assert dialogue.look("C", "A")[1] == pytest.approx(-90.0)
+    assert distance == pytest.approx(np.hypot(3.0, 0.3))
+
+
+def _scene(tmp_path: Path, **changes: object) -> Path:
+    (tmp_path / "a.wav").write_bytes(b"")
+    raw: dict[str, object] = {
+        "fps": 30,
+        "characters": [{"name": "Ann", "position": [0, 0, 0], "eye_height_m": 1.6}, {"name": "Ben", "position": [3, 0, 0]}],
+        "lines": [{"character": "Ann", "audio": "a.wav", "start_s": 0.0}, {"character": "Ben", "audio": "a.wav", "start_s": 2.0}],
+    }
+    raw.update(changes)
+    path = tmp_path / "scene.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lines": [{"character": "Ann", "start_s": 0.0}]}, "lines[0]: missing field 'audio'"),
+        ({"lines": [{"character": "Ann", "audio": "a.wav"}]}, "lines[0]: missing field 'start_s'"),
+        ({"characters": [{"name": "Ann"}, {"name": "Ben", "position": [3, 0, 0]}]}, "characters[0]: missing field 'position'"),
+        ({"lines": [{"character": "Ann", "audio": "a.wav", "start_s": 3.0}, {"character": "Ben", "audio": "a.wav", "start_s": 1.0}]}, "lines[1].start_s: 1 s is before"),
+        ({"lines": [{"character": "Eve", "audio": "a.wav", "start_s": 0.0}]}, "lines[0].character: 'Eve' is no character"),
+        ({"lines": [{"character": "Ann", "audio": "a.wav", "start_s": 0.0, "addressee": "Ann"}]}, "lines[0].addressee"),
+        ({"lines": [{"character": "Ann", "audio": "a.wav", "start_s": -1.0}]}, "lines[0].start_s"),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0]}, {"name": "Ben", "position": [0.1, 0, 0]}]}, "inside each other"),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0]}, {"name": "Ann", "position": [2, 0, 0]}]}, "names two characters"),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0]}]}, "a dialogue needs 2"),
+        ({"characters": [{"name": "Ann", "position": [0, 0]}, {"name": "Ben", "position": [3, 0, 0]}]}, "characters[0].position"),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0], "eye_height_m": 9}, {"name": "Ben", "position": [3, 0, 0]}]}, "eye_height_m"),
+        ({"lines": {"character": "Ann"}}, "lines: expected a list"),
+        ({"fps": "fast"}, "fps: expected a number"),
+    ],
+)
+def test_bad_scenes_are_one_clear_error(tmp_path: Path, changes: dict[str, object], message: str):
+    path = _scene(tmp_path, **changes)
+    with pytest.raises(GazeError, match=None) as caught:
+        parse_dialogue(path)
+    text = str(caught.value)
+    assert str(path) in text and message in text and "\n" not in text
+
+
+def test_unreadable_audio_names_the_line(tmp_path: Path):
+    path = _scene(tmp_path)
+    with pytest.raises(GazeError, match=r"lines\[0\]\.audio"):
+        perform_dialogue(parse_dialogue(path))
+
+
+def test_default_addressee_is_the_last_speaker_else_the_nearest(tmp_path: Path):
+    dialogue = Dialogue(
+        fps=30.0,
+        characters=(Character("A", (0.0, 0.0, 0.0)), Character("B", (5.0, 0.0, 0.0)), Character("C", (0.0, 2.0, 0.0))),
+        lines=(Line("A", tmp_path / "x.wav", 0.0), Line("B", tmp_path / "x.wav", 1.0), Line("A", tmp_path / "x.wav", 2.0), Line("C", tmp_path / "x.wav", 3.0)),
+    ).validated()
+    assert [line.addressee for line in dialogue.lines] == ["C", "A", "B", "A"]
+
+
+def test_overlapping_lines_both_speak_and_listeners_follow_the_latest(tmp_path: Path):
+    path = make_scene(tmp_path, characters=3, seconds=12.0, seed=3)
+    raw = json.loads(path.read_text())
+    raw["lines"][1]["start_s"] = raw["lines"][0]["start_s"] + 1.0  # the second line starts a second into the first
+    path.write_text(json.dumps(raw))
+    dialogue = parse_dialogue(path)
+    timeline = build_timeline(dialogue, np.random.default_rng(0))
+    first, second = timeline.lines[0], timeline.lines[1]
+    both = slice(second.start, min(first.end, second.end))
+    assert np.all(timeline.speaking[first.speaker, both]) and np.all(timeline.speaking[second.speaker, both])
+    assert np.all(timeline.speaker[both] == second.speaker)
+    third = ({0, 1, 2} - {first.speaker, second.speaker}).pop()
+    assert np.all(timeline.partner[third, both] == second.speaker)
+    clips = perform_dialogue(dialogue)
+    assert all(np.all(np.isfinite(clip.data)) for clip in clips.values())
+
+
+def test_the_command_writes_one_take_per_character(two, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = two[0]
+    assert main(["dialogue", str(path), "-o", str(tmp_path / "takes"), "--seed", "2"]) == 0
+    names = sorted(p.name for p in (tmp_path / "takes").iterdir())
+    assert names == ["Ann.npz", "Ben.npz"]
+    take = load_take(tmp_path / "takes" / "Ann.npz")
+    expected = perform_dialogue(parse_dialogue(path), seed=2)["Ann"]
+    assert take.n_frames == expected.n_frames
+    np.testing.assert_allclose(take.data, expected.data, atol=1e-3)
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_the_command_refuses_to_write_over_an_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = _scene(tmp_path, lines=[{"character": "Ann", "audio": "Ben.npz", "start_s": 0.0}])
+    (tmp_path / "Ben.npz").write_bytes(b"not audio")
+    assert main(["dialogue", str(path), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "Ben.npz" in err and "is also an input" in err and err.count("\n") == 1
+    assert main(["dialogue", str(tmp_path / "missing.json"), "-o", str(tmp_path / "out")]) == 2
+    assert "missing.json: no such file" in capsys.readouterr().err

@@ -226,3 +226,22 @@ def test_the_command_refuses_to_write_over_an_input(tmp_path: Path, capsys: pyte
     assert "Ben.npz" in err and "is also an input" in err and err.count("\n") == 1
     assert main(["dialogue", str(tmp_path / "missing.json"), "-o", str(tmp_path / "out")]) == 2
     assert "missing.json: no such file" in capsys.readouterr().err
+
+
+def test_controls_progress_and_scene_end(two):
+    from dataclasses import replace
+
+    from model_runtime.generate import Controls
+
+    dialogue = parse_dialogue(two[0])
+    reported: list[float] = []
+    still = perform_dialogue(replace(dialogue, end_s=80.0), controls=Controls(head_intensity=0.0, blink_rate_per_min=0.0), progress=reported.append)
+    for clip in still.values():
+        assert clip.n_frames == 80 * 30
+        assert np.max(np.abs(clip.head)) < 1e-9
+        assert np.max(clip.blinks) < 0.1  # the lids' rest only
+    assert reported[0] == 0.0 and reported[-1] == 1.0 and reported == sorted(reported)
+    with pytest.raises(GazeError, match="head_intensity"):
+        perform_dialogue(dialogue, controls=Controls(head_intensity=5.0))
+    with pytest.raises(GazeError, match="procedural engine only"):
+        perform_dialogue(dialogue, engine="learned")

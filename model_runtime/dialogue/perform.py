@@ -34,6 +34,7 @@ from model_runtime.dialogue.scene import Dialogue
 from model_runtime.dialogue.timeline import Timeline, build_timeline
 from model_runtime.errors import GazeError
 from model_runtime.finishing import Finish, finish
+from model_runtime.generate import Controls, Progress
 from model_runtime.inputs import StyleInput, resolve_style
 from model_runtime.performer.blinks import sample_blinks
 from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
@@ -59,6 +60,7 @@ _MIN_PHRASE_S: Final[float] = 0.4
 # How long (s) the speaking and listening head motions cross-fade at a change of role.
 _ROLE_FADE_S: Final[float] = 0.4
 _STEP_DEG: Final[float] = 0.3
+DEFAULT_CONTROLS: Final[Controls] = Controls()
 
 
 def listener_style(style: PerformerStyle) -> PerformerStyle:
@@ -81,28 +83,53 @@ def listener_style(style: PerformerStyle) -> PerformerStyle:
     ).clamped()
 
 
-def perform_dialogue(dialogue: Dialogue, *, engine: str = "procedural", seed: int = 0, style: StyleInput = None, head_intensity: float = 1.0) -> dict[str, MotionClip]:
-    """One clip per character name, all at ``dialogue.fps`` and of the same length (the scene's,
-    from time 0 to a second after the last line ends). ``style``: every character's style unless
-    its own ``Character.style`` is set. Only the procedural engine performs dialogues so far."""
+def perform_dialogue(
+    dialogue: Dialogue,
+    *,
+    engine: str = "procedural",
+    seed: int = 0,
+    style: StyleInput = None,
+    controls: Controls = DEFAULT_CONTROLS,
+    progress: Progress | None = None,
+) -> dict[str, MotionClip]:
+    """One clip per character name, all at ``dialogue.fps``, from scene time 0 to the scene's end
+    (a second after the last line ends, or ``dialogue.end_s`` if later).
+
+    ``style``: every character's style unless its own ``Character.style`` is set (as for
+    :func:`model_runtime.generate.generate`). ``controls``: head and gaze intensity and the
+    speaking blink rate apply (listening blinks at 0.6 of it); the look-at fields are ignored, the
+    characters' positions decide where each looks. ``progress``: called with the fraction done.
+    Only the procedural engine performs dialogues so far. The same inputs and seed give the same clips.
+    """
     if engine != "procedural":
         raise GazeError(f"dialogue scenes are performed by the procedural engine only; got engine {engine!r}")
+    controls = controls.validated()
     dialogue = dialogue.validated()
+    report = progress or (lambda fraction: None)
+    report(0.0)
     streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(len(dialogue.characters) + 1)
     timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
-    return perform_timeline(timeline, streams[1:], style=style, head_intensity=head_intensity)
+    report(0.5)
+    clips = perform_timeline(timeline, streams[1:], style=style, controls=controls, progress=lambda fraction: report(0.5 + 0.5 * fraction))
+    report(1.0)
+    return clips
 
 
-def perform_timeline(timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, head_intensity: float = 1.0) -> dict[str, MotionClip]:
+def perform_timeline(
+    timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, controls: Controls = DEFAULT_CONTROLS, progress: Progress | None = None,
+) -> dict[str, MotionClip]:
     """:func:`perform_dialogue` for a built timeline, one seed stream per character."""
     clips = {}
     scene_speech = timeline.anyone_speech()
+    count = len(timeline.dialogue.characters)
     for who, character in enumerate(timeline.dialogue.characters):
         try:
             own_style = resolve_style(character.style if character.style is not None else style)
         except GazeError as exc:
             raise GazeError(f"{timeline.dialogue.source}: characters[{who}].style: {exc}") from None
-        data = _perform_character(timeline, who, own_style, stream=streams[who], scene_speech=scene_speech, head_intensity=head_intensity)
+        data = _perform_character(timeline, who, own_style, stream=streams[who], scene_speech=scene_speech, controls=controls)
+        if progress is not None:
+            progress((who + 1) / count)
         meta = {"made_by": "performer", "engine": "procedural", "dialogue": timeline.dialogue.source, "character": character.name}
         clips[character.name] = MotionClip(fps=timeline.fps, data=np.nan_to_num(data), meta=meta)
     return clips
@@ -117,18 +144,20 @@ class _Track:
 
 
 def _perform_character(
-    timeline: Timeline, who: int, style: PerformerStyle, *, stream: np.random.SeedSequence, scene_speech: SpeechFeatures, head_intensity: float,
+    timeline: Timeline, who: int, style: PerformerStyle, *, stream: np.random.SeedSequence, scene_speech: SpeechFeatures, controls: Controls,
 ) -> NDArray[np.float64]:
     fps, n = timeline.fps, timeline.n
-    style = style.clamped()
+    rate = controls.blink_rate_per_min
+    style = (style if rate is None or rate <= 0.0 else replace(style, blink_rate_per_min=rate)).clamped()
+    gaze_scale = controls.gaze_intensity
     listening_style = listener_style(style)
     rngs = [np.random.default_rng(s) for s in stream.spawn(9)]
     own = timeline.own_features(who)
     silent = replace(own, speech=np.zeros(n, dtype=bool), utterances=(), rms=np.zeros(n), f0_hz=np.zeros(n), voiced=np.zeros(n, dtype=bool))
     speaking = timeline.speaking[who]
 
-    speak_plan = plan_gaze(own, fps, style, rngs[0])
-    listen_plan = plan_gaze(silent, fps, listening_style, rngs[1])
+    speak_plan = plan_gaze(own, fps, style, rngs[0], gaze_scale=gaze_scale)
+    listen_plan = plan_gaze(silent, fps, listening_style, rngs[1], gaze_scale=gaze_scale)
     offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze)
     spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot)
     boundaries: set[int] = set((np.flatnonzero(np.diff(speaking.astype(np.int8))) + 1).tolist())
@@ -156,7 +185,7 @@ def _perform_character(
             first = max(0, line.start - round(0.1 * fps))
             last = min(line.end - round(END_ON_ADDRESSEE_S * fps), line.start + round(rng.uniform(*_TURN_AVERSION_S) * fps))
             if last > first:
-                away = np.array([rng.uniform(-4.0, 2.0), rng.choice((-1.0, 1.0)) * rng.uniform(*_TURN_AVERSION_YAW_DEG)])
+                away = gaze_scale * np.array([rng.uniform(-4.0, 2.0), rng.choice((-1.0, 1.0)) * rng.uniform(*_TURN_AVERSION_YAW_DEG)])
                 offsets[first:last] = away
                 spots[first:last] = away
                 boundaries |= {first, last}
@@ -167,14 +196,18 @@ def _perform_character(
 
     head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(spots, fps)) * role[:, None]
     head += (prosody_head(silent, fps, listening_style, rngs[4]) + _nods(timeline, who, rngs[5])) * (1.0 - role[:, None])
-    head *= min(2.0, max(0.0, head_intensity))
+    head_share = min(2.0, max(0.0, controls.head_intensity))
+    head *= head_share
     share = role + LISTENER_FACING_SHARE * (1.0 - role)
     smooth_target = causal_filter(world_gaze - offsets, follow_kernel(fps))
-    head[:, :2] += facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(spots, offsets, fps)
+    head[:, :2] += (facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(spots, offsets, fps)) * min(1.0, head_share)
 
     distance = float(np.mean([looks[p][2] for p in partner.tolist()])) if n else 1.0
-    how = Finish(blink_style=style, gaze_shifts=np.array(shifts).reshape(-1, 2), blink_rate_per_min=0.0, look_at_distance_m=distance)
+    how = Finish(blink_style=style, gaze_shifts=np.array(shifts).reshape(-1, 2), blink_rate_per_min=0.0, look_at_distance_m=distance,
+                 fixational_scale=gaze_scale)
     data = finish(head, world_gaze, scene_speech, fps, how=how, rngs=(rngs[6], rngs[7], rngs[8]))
+    if rate is not None and rate <= 0.0:
+        return data
     blinks = _role_blinks(scene_speech, fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6])
     data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
     return data

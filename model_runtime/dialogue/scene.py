@@ -76,12 +76,14 @@ class Line:
 
 @dataclass(frozen=True)
 class Dialogue:
-    """A scene: frame rate, characters, lines in order of start time; ``source`` names it in messages."""
+    """A scene: frame rate, characters, lines in order of start time; ``end_s`` the least length of
+    the scene in seconds (None: a second after the last line ends); ``source`` names it in messages."""
 
     fps: float
     characters: tuple[Character, ...]
     lines: tuple[Line, ...]
     source: str = "dialogue"
+    end_s: float | None = None
 
     def character(self, name: str) -> Character:
         for character in self.characters:
@@ -110,6 +112,8 @@ class Dialogue:
             raise GazeError(f"{where}: fps = {self.fps!r}; expected a number between {MIN_FPS:g} and {MAX_FPS:g}")
         if not 2 <= len(self.characters) <= MAX_CHARACTERS:
             raise GazeError(f"{where}: characters: {len(self.characters)} given; a dialogue needs 2 to {MAX_CHARACTERS}")
+        if self.end_s is not None and (not _finite(self.end_s) or self.end_s < 0.0):
+            raise GazeError(f"{where}: end_s: expected a number of seconds >= 0, got {self.end_s!r}")
         if len(self.lines) > MAX_LINES:
             raise GazeError(f"{where}: lines: {len(self.lines)} given; at most {MAX_LINES}")
         names = [c.name for c in self.characters]
@@ -201,6 +205,7 @@ def parse_dialogue(path: str | Path) -> Dialogue:
         return value
 
     fps = number(raw.get("fps", 30.0), "fps")
+    end_s = None if raw.get("end_s") is None else number(raw["end_s"], "end_s")
     characters = []
     for i, item in enumerate(items("characters")):
         where = f"characters[{i}]"
@@ -230,7 +235,7 @@ def parse_dialogue(path: str | Path) -> Dialogue:
             start_s=number(need(item, "start_s", where), f"{where}.start_s"),
             addressee=None if addressee is None else text(addressee, f"{where}.addressee"),
         ))
-    return Dialogue(fps=fps, characters=tuple(characters), lines=tuple(lines), source=str(path)).validated()
+    return Dialogue(fps=fps, characters=tuple(characters), lines=tuple(lines), source=str(path), end_s=end_s).validated()
 
 
 def audio_name(audio: AudioInput) -> str:

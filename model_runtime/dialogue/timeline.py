@@ -104,7 +104,7 @@ def build_timeline(dialogue: Dialogue, rng: np.random.Generator) -> Timeline:
         start = round(entry.start_s * fps)
         placed.append((names.index(entry.character), names.index(entry.addressee or ""), start, features))
     ends = [start + f.n_frames for _, _, start, f in placed]
-    n = max(ends, default=0) + math.ceil(TAIL_S * fps)
+    n = max(max(ends, default=0) + math.ceil(TAIL_S * fps), math.ceil((dialogue.end_s or 0.0) * fps - 1e-9))
     if n > MAX_TAKE_FRAMES:
         raise GazeError(f"{dialogue.source}: the scene runs {n} frames; a take holds at most {MAX_TAKE_FRAMES}")
     # A character's next line cuts its previous one short.

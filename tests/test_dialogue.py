@@ -245,3 +245,25 @@ def test_controls_progress_and_scene_end(two):
         perform_dialogue(dialogue, controls=Controls(head_intensity=5.0))
     with pytest.raises(GazeError, match="procedural engine only"):
         perform_dialogue(dialogue, engine="learned")
+
+
+def test_mutated_scene_files_are_refused_by_name_or_read(tmp_path: Path):
+    from tests.fuzzing import _mutate_bytes
+
+    seed_file = _scene(tmp_path, end_s=9.0, lines=[
+        {"character": "Ann", "audio": "a.wav", "start_s": 0.0, "addressee": "Ben"}, {"character": "Ben", "audio": "a.wav", "start_s": 2.5}])
+    seed = seed_file.read_bytes()
+    rng = np.random.default_rng(27)
+    outcomes = {"refused": 0, "accepted": 0}
+    for case in range(400):
+        path = tmp_path / f"case{case}.json"
+        path.write_bytes(_mutate_bytes(seed, rng))
+        try:
+            dialogue = parse_dialogue(path)
+        except GazeError as exc:
+            assert str(exc).startswith(str(path)) and "\n" not in str(exc), str(exc)
+            outcomes["refused"] += 1
+        else:
+            assert all(line.addressee is not None for line in dialogue.lines)
+            outcomes["accepted"] += 1
+    assert outcomes["refused"] > 0 and outcomes["accepted"] > 0, outcomes

@@ -27,6 +27,7 @@ from model_runtime.bounded import read_json
 from model_runtime.conventions import MAX_FPS, MIN_FPS, angles_from_direction, snap_fps
 from model_runtime.errors import FileFormatError, GazeError
 from model_runtime.inputs import AudioInput
+from model_runtime.limits import MAX_TAKE_SECONDS
 
 # Two characters whose roots are closer than this (m) stand inside each other.
 MIN_SEPARATION_M: Final[float] = 0.3
@@ -112,8 +113,8 @@ class Dialogue:
             raise GazeError(f"{where}: fps = {self.fps!r}; expected a number between {MIN_FPS:g} and {MAX_FPS:g}")
         if not 2 <= len(self.characters) <= MAX_CHARACTERS:
             raise GazeError(f"{where}: characters: {len(self.characters)} given; a dialogue needs 2 to {MAX_CHARACTERS}")
-        if self.end_s is not None and (not _finite(self.end_s) or self.end_s < 0.0):
-            raise GazeError(f"{where}: end_s: expected a number of seconds >= 0, got {self.end_s!r}")
+        if self.end_s is not None and (not _finite(self.end_s) or not 0.0 <= self.end_s <= MAX_TAKE_SECONDS):
+            raise GazeError(f"{where}: end_s: expected a number of seconds in 0..{MAX_TAKE_SECONDS:g}, got {self.end_s!r}")
         if len(self.lines) > MAX_LINES:
             raise GazeError(f"{where}: lines: {len(self.lines)} given; at most {MAX_LINES}")
         names = [c.name for c in self.characters]
@@ -146,8 +147,8 @@ class Dialogue:
             field = f"lines[{i}]"
             if line.character not in names:
                 raise GazeError(f"{where}: {field}.character: {line.character!r} is no character of the scene; characters are {', '.join(names)}")
-            if not _finite(line.start_s) or line.start_s < 0.0:
-                raise GazeError(f"{where}: {field}.start_s: expected a number of seconds >= 0, got {line.start_s!r}")
+            if not _finite(line.start_s) or not 0.0 <= line.start_s <= MAX_TAKE_SECONDS:
+                raise GazeError(f"{where}: {field}.start_s: expected a number of seconds in 0..{MAX_TAKE_SECONDS:g}, got {line.start_s!r}")
             if line.start_s < previous:
                 raise GazeError(f"{where}: {field}.start_s: {line.start_s:g} s is before the line above it ({previous:g} s); list the lines in order of start time")
             previous = float(line.start_s)

@@ -138,7 +138,9 @@ def _partner_track(dialogue: Dialogue, lines: list[SpokenLine], *, who: int, n: 
     previous: SpokenLine | None = None
     for line in lines:
         if line.speaker == who:
-            events.append((line.end, line.addressee))
+            # After its own line: whoever still speaks (the latest started), else the one it spoke to.
+            still = [other.speaker for other in lines if other.speaker != who and other.start <= line.end < other.end]
+            events.append((line.end, still[-1] if still else line.addressee))
         else:
             # The first point the turn before could end: the end of its last utterance.
             could_end = line.start

@@ -38,7 +38,7 @@ from model_runtime.generate import Controls, Progress
 from model_runtime.inputs import StyleInput, resolve_style
 from model_runtime.performer.blinks import sample_blinks
 from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
-from model_runtime.performer.head import causal_filter, facing, follow_basis, follow_kernel, prosody_head, shift_activity
+from model_runtime.performer.head import causal_filter, facing, follow_basis, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
 
 __all__ = ["listener_style", "perform_dialogue", "perform_timeline"]
@@ -60,6 +60,8 @@ _MIN_PHRASE_S: Final[float] = 0.4
 # How long (s) the speaking and listening head motions cross-fade at a change of role.
 _ROLE_FADE_S: Final[float] = 0.4
 _STEP_DEG: Final[float] = 0.3
+# Time constant (s) of the head's turn towards a new partner.
+_PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
 
 
@@ -199,7 +201,7 @@ def _perform_character(
     head_share = min(2.0, max(0.0, controls.head_intensity))
     head *= head_share
     share = role + LISTENER_FACING_SHARE * (1.0 - role)
-    smooth_target = causal_filter(world_gaze - offsets, follow_kernel(fps))
+    smooth_target = causal_filter(world_gaze - offsets, _turn_kernel(fps))
     head[:, :2] += (facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(spots, offsets, fps)) * min(1.0, head_share)
 
     distance = float(np.mean([looks[p][2] for p in partner.tolist()])) if n else 1.0
@@ -211,6 +213,18 @@ def _perform_character(
     blinks = _role_blinks(scene_speech, fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6])
     data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
     return data
+
+
+def _turn_kernel(fps: float) -> NDArray[np.float64]:
+    """Causal impulse response (taps,) of the head turning to a new partner, summing to 1: the
+    head's gaze-following response (:func:`~model_runtime.performer.head.follow_kernel`) at
+    :data:`_PARTNER_TURN_TAU_S`, slower, as a whole-head turn of 30-60 deg peaks near 150 deg/s."""
+    t = np.arange(max(1, round(8 * _PARTNER_TURN_TAU_S * fps))) / fps
+    kernel = t * np.exp(-t / _PARTNER_TURN_TAU_S)
+    if kernel.sum() <= 0.0:
+        return np.ones(1)
+    out: NDArray[np.float64] = kernel / kernel.sum()
+    return out
 
 
 def _on_face(offsets: NDArray[np.float64], spots: NDArray[np.float64], first: int, last: int, boundaries: set[int]) -> None:

@@ -275,3 +275,21 @@ def test_step_bounds_hold_at_other_frame_rates(tmp_path: Path, fps: float):
     assert figures.head_step_bound == pytest.approx(200.0 / fps)
     assert figures.max_head_step <= figures.head_step_bound + 1e-6
     assert figures.max_gaze_step <= figures.gaze_step_bound + 1e-6
+
+
+def test_lines_may_carry_audio_in_memory(two):
+    from dataclasses import replace
+
+    from model_runtime.audio import compute_features, load_audio
+
+    dialogue = parse_dialogue(two[0])
+    first, second = dialogue.lines[0], dialogue.lines[1]
+    signal = load_audio(first.audio)
+    in_memory = replace(dialogue, lines=(replace(first, audio=signal), replace(second, audio=compute_features(load_audio(second.audio), 30.0))))
+    from_files = replace(dialogue, lines=(first, second))
+    a, b = perform_dialogue(in_memory, seed=1), perform_dialogue(from_files, seed=1)
+    assert a["Ann"].n_frames == b["Ann"].n_frames
+    np.testing.assert_allclose(a["Ben"].data, b["Ben"].data, atol=1e-6)
+    wrong_rate = replace(dialogue, lines=(replace(first, audio=compute_features(signal, 25.0)),))
+    with pytest.raises(GazeError, match=r"lines\[0\]\.audio: speech features are at 25 fps"):
+        perform_dialogue(wrong_rate)

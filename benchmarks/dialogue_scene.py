@@ -16,7 +16,9 @@ each, two cores at most as the bar says). The bars (issue #27):
   speaker looks away within the first second in >= 50%;
 * no frame-to-frame step within 0.5 s of a line boundary beyond the speed bounds (head 200 deg/s,
   gaze the main sequence's 600 deg/s);
-* the 2-minute two-character scene in at most 2 s.
+* the 2-minute two-character scene in at most 2 s;
+* (item 3, no number in the issue) listeners blink less often than speakers, and their blinks
+  follow the speaker's phrase ends (within 0.6 s) at least 1.5x as often as chance.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def main() -> int:
                     "head step": f.max_head_step <= f.head_step_bound + 1e-6,
                     "gaze step": f.max_gaze_step <= f.gaze_step_bound + 1e-6,
                     "listening blinks fewer": f.blinks_listening_per_min < f.blinks_speaking_per_min,
+                    "blinks in feedback slots >= 1.5x chance": f.slot_blink_ratio >= 1.5,
                 }
                 if cast == 2 and args.seconds >= 120.0:
                     checks["2 s for the scene"] = seconds <= 2.0
@@ -85,7 +88,8 @@ def main() -> int:
                 print(f"  turn ends on the addressee: {f.end_on_addressee:.0%}; long turns starting with a look away: {f.start_away:.0%}")
                 print(f"  largest step near boundaries: head {f.max_head_step:.2f} deg (bound {f.head_step_bound:.2f}), "
                       f"gaze {f.max_gaze_step:.1f} deg (bound {f.gaze_step_bound:.1f})")
-                print(f"  blinks per minute: speaking {f.blinks_speaking_per_min:.1f}, listening or idle {f.blinks_listening_per_min:.1f}")
+                print(f"  blinks per minute: speaking {f.blinks_speaking_per_min:.1f}, listening or idle {f.blinks_listening_per_min:.1f}; "
+                      f"listener blinks just after phrase ends / chance: {f.slot_blink_ratio:.2f}")
                 print("  " + ("all bars met" if not failed else "MISSED: " + ", ".join(failed)))
     return 1 if failures else 0
 

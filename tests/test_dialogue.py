@@ -73,9 +73,22 @@ def test_no_step_at_line_boundaries_beyond_the_speed_bounds(scene: str, request:
     assert figures.max_gaze_step <= figures.gaze_step_bound + 1e-6
 
 
-def test_listeners_blink_less_often_than_speakers(two):
-    figures = two[3]
+@pytest.mark.parametrize("scene", ["two", "three"])
+def test_listeners_blink_less_often_and_at_the_speakers_phrase_ends(scene: str, request: pytest.FixtureRequest):
+    figures = request.getfixturevalue(scene)[3]
     assert 0.0 < figures.blinks_listening_per_min < figures.blinks_speaking_per_min
+    assert figures.slot_blink_ratio >= 1.5, figures.slot_blink_ratio
+
+
+def test_some_listener_blinks_are_long(two):
+    _, timeline, clips, _ = two
+    lengths = []
+    for who, character in enumerate(timeline.dialogue.characters):
+        closed = np.concatenate([[0], (clips[character.name].blinks.max(axis=1) > 0.1).astype(np.int8), [0]])
+        edges = np.flatnonzero(np.diff(closed))
+        lengths += [(b - a) / timeline.fps for a, b in zip(edges[::2], edges[1::2], strict=True) if not timeline.speaking[who, a]]
+    lengths_array = np.array(lengths)
+    assert 0.05 <= np.mean(lengths_array >= 0.45) <= 0.5
 
 
 def test_listener_looks_away_more_downward_than_up(two):

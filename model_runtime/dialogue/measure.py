@@ -25,6 +25,7 @@ AWAY_DEG: Final[float] = 5.0
 # A head-pitch speed peak above this (deg/s) is a nod.
 NOD_SPEED_DEG_S: Final[float] = 15.0
 NOD_WINDOW_S: Final[float] = 0.5
+SLOT_WINDOW_S: Final[float] = 0.6
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class Figures:
     start_away: share of turns over 2 s whose speaker looks away within the first second;
     max_head_step / max_gaze_step: largest frame-to-frame step (deg) within 0.5 s of a line
     boundary, and the bounds (the engine's own speed limits per frame); blink rates per minute
-    speaking and listening."""
+    speaking and listening; slot_blink_ratio: share of the speaker's phrase ends followed within
+    :data:`SLOT_WINDOW_S` by a listener's blink, over the same with the blinks circularly shifted
+    within listening time."""
 
     listener_on_speaker: dict[str, float]
     speaker_on_addressee: dict[str, float]
@@ -49,6 +52,7 @@ class Figures:
     gaze_step_bound: float
     blinks_speaking_per_min: float
     blinks_listening_per_min: float
+    slot_blink_ratio: float
 
 
 def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
@@ -127,6 +131,25 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
     gaze_step = max(float(np.max(np.degrees(np.arccos(np.clip(np.sum(gaze[name][1:] * gaze[name][:-1], axis=1), -1.0, 1.0)))[near], initial=0.0))
                     for name in names)
 
+    slot_real, slot_shifted = 0.0, 0.0
+    for who, name in enumerate(names):
+        listening_frames = np.flatnonzero(~timeline.speaking[who])
+        m = listening_frames.size
+        closed = clips[name].blinks.max(axis=1) > 0.5
+        onsets = np.flatnonzero(np.diff(closed.astype(np.int8)) == 1) + 1
+        onsets = np.searchsorted(listening_frames, onsets[~timeline.speaking[who][onsets]])
+        end_frames = [round(u.end * fps) for line in timeline.lines if line.speaker != who for u in line.utterances if u.duration >= 0.4]
+        ends_here = np.array([np.searchsorted(listening_frames, f) for f in end_frames if f < n and not timeline.speaking[who, f]], dtype=np.int64)
+        if ends_here.size == 0 or onsets.size == 0 or m < round(4 * fps):
+            continue
+
+        def followed(blinks: NDArray[np.int64], ends: NDArray[np.int64] = ends_here) -> float:
+            gaps = blinks[None, :] - ends[:, None]
+            return float(np.mean(np.any((gaps >= 0) & (gaps <= round(SLOT_WINDOW_S * fps)), axis=1)))
+
+        slot_real += followed(onsets)
+        slot_shifted += float(np.mean([followed((onsets + s) % m) for s in rng.integers(round(2 * fps), m - round(2 * fps), size=50)]))
+
     speaking_blinks, speaking_time, listening_blinks, listening_time = 0, 0.0, 0, 0.0
     for who, name in enumerate(names):
         closed = clips[name].blinks.max(axis=1) > 0.5
@@ -148,4 +171,5 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
         gaze_step_bound=MAIN_SEQUENCE_VMAX_DEG_S / fps,
         blinks_speaking_per_min=60.0 * speaking_blinks / max(speaking_time, 1e-9),
         blinks_listening_per_min=60.0 * listening_blinks / max(listening_time, 1e-9),
+        slot_blink_ratio=slot_real / max(slot_shifted, 1e-9),
     )

@@ -13,7 +13,8 @@ between them is crossed by one main-sequence saccade, the head by its usual smoo
   :data:`TURN_START_AVERSION_CHANCE` of turns;
 * a listener is on the new speaker for the first :data:`SETTLE_S` after turning to it;
 * listeners nod quickly (2.6-6.5 Hz, Hale et al. 2020) just after the speaker's phrase ends;
-* listening blinks are fewer and longer, pulled to the speaker's pauses (Homke et al. 2018).
+* listening blinks are fewer (0.6 of the rate) and longer; most fall in the feedback slot just
+  after the speaker's phrase ends, some of them long (Homke et al. 2018).
 
 The result ends in the shared finishing stage (:func:`model_runtime.finishing.finish`), so eyes,
 vergence, fixational movements and lids are as for the engines.
@@ -36,7 +37,7 @@ from model_runtime.errors import GazeError
 from model_runtime.finishing import Finish, finish
 from model_runtime.generate import Controls, Progress
 from model_runtime.inputs import StyleInput, resolve_style
-from model_runtime.performer.blinks import sample_blinks
+from model_runtime.performer.blinks import PARTIAL_DEPTH, blink_shape, sample_blinks
 from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
 from model_runtime.performer.head import causal_filter, facing, follow_basis, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
@@ -60,6 +61,12 @@ _MIN_PHRASE_S: Final[float] = 0.4
 # How long (s) the speaking and listening head motions cross-fade at a change of role.
 _ROLE_FADE_S: Final[float] = 0.4
 _STEP_DEG: Final[float] = 0.3
+# Listener blinks in feedback slots: chance per slot, share of long ones and their length (s),
+# least gap (s) between two (Homke et al. 2018: short about 208 ms, long about 607 ms).
+SLOT_BLINK_CHANCE: Final[float] = 0.6
+LONG_BLINK_SHARE: Final[float] = 0.3
+_LONG_BLINK_S: Final[tuple[float, float]] = (0.5, 0.7)
+_SLOT_GAP_S: Final[float] = 0.8
 # Time constant (s) of the head's turn towards a new partner.
 _PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
@@ -210,7 +217,8 @@ def _perform_character(
     data = finish(head, world_gaze, scene_speech, fps, how=how, rngs=(rngs[6], rngs[7], rngs[8]))
     if rate is not None and rate <= 0.0:
         return data
-    blinks = _role_blinks(scene_speech, fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6])
+    slots = np.array(sorted(end + rng.uniform(*_NOD_DELAY_S) for end in _phrase_ends(timeline, who)))
+    blinks = _role_blinks((own, scene_speech), fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6], slots=slots)
     data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
     return data
 
@@ -266,6 +274,14 @@ def _fade(mask: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
     return out
 
 
+def _phrase_ends(timeline: Timeline, who: int) -> list[float]:
+    """Scene times (s) of the others' phrase ends (utterances of at least :data:`_MIN_PHRASE_S`)
+    while ``who`` is not speaking: the listener's feedback slots."""
+    n = timeline.n
+    return [u.end for line in timeline.lines if line.speaker != who for u in line.utterances
+            if u.duration >= _MIN_PHRASE_S and not timeline.speaking[who, min(n - 1, round(u.end * timeline.fps))]]
+
+
 def _nods(timeline: Timeline, who: int, rng: np.random.Generator) -> NDArray[np.float64]:
     """(frames, 3) quick backchannel nods (pitch, chin down) just after others' phrase ends while ``who`` listens."""
     fps, n = timeline.fps, timeline.n
@@ -289,17 +305,51 @@ def _nods(timeline: Timeline, who: int, rng: np.random.Generator) -> NDArray[np.
 
 
 def _role_blinks(
-    speech: SpeechFeatures, fps: float, speaking: NDArray[np.bool_], styles: tuple[PerformerStyle, PerformerStyle], *, shifts: NDArray[np.float64], rng: np.random.Generator,
+    speech: tuple[SpeechFeatures, SpeechFeatures], fps: float, speaking: NDArray[np.bool_], styles: tuple[PerformerStyle, PerformerStyle], *,
+    shifts: NDArray[np.float64], rng: np.random.Generator, slots: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Blinks (frames, 2): each drawn for the whole scene twice, with the speaking and with the
-    listening style, and kept where its deepest frame falls in that role."""
-    out = np.zeros((speech.n_frames, 2))
-    for role, blink_style in zip((True, False), styles, strict=True):
-        closure = sample_blinks(speech, fps, blink_style, rng, gaze_shifts=shifts)
+    """Blinks (frames, 2): drawn for the whole scene with the speaking style (pulled to the
+    character's own pauses, ``speech[0]``) and with the listening style (pulled to anyone's,
+    ``speech[1]``), each kept where its deepest frame falls in that role; listening blinks go first into
+    the feedback slots (``slots``, scene seconds just after the speaker's phrase ends: see
+    :func:`_slot_blinks`), and the listening draw only tops them up to the listening rate."""
+    n = speech[0].n_frames
+    out = np.zeros((n, 2))
+    speaking_style, listening_style = styles
+    listening_minutes = float(np.sum(~speaking)) / fps / 60.0
+    slotted, slot_times = _slot_blinks(slots, n, fps, listening_style, rng, budget=listening_style.blink_rate_per_min * listening_minutes)
+    out = np.maximum(out, slotted)
+    top_up = listening_style.blink_rate_per_min * max(0.0, 1.0 - slot_times.size / max(1e-9, listening_style.blink_rate_per_min * listening_minutes))
+    for role, features, blink_style, rate in ((True, speech[0], speaking_style, None), (False, speech[1], listening_style, top_up)):
+        closure = sample_blinks(features, fps, blink_style, rng, gaze_shifts=shifts, rate_per_min=rate)
         closed = closure.max(axis=1) > 0.0
         edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(np.int8), [0]])))
         for first, last in zip(edges[::2], edges[1::2], strict=True):
             peak = first + int(np.argmax(closure[first:last].max(axis=1)))
-            if bool(speaking[peak]) == role:
+            near_slot = not role and slot_times.size and float(np.min(np.abs(slot_times - first / fps))) < _SLOT_GAP_S
+            if bool(speaking[peak]) == role and not near_slot:
                 out[first:last] = np.maximum(out[first:last], closure[first:last])
     return out
+
+
+def _slot_blinks(
+    slots: NDArray[np.float64], n: int, fps: float, style: PerformerStyle, rng: np.random.Generator, *, budget: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Listener blinks in feedback slots (Homke et al. 2018): in :data:`SLOT_BLINK_CHANCE` of the
+    slots, at most ``budget`` of them, each short (about the style's length) or, in
+    :data:`LONG_BLINK_SHARE`, long (about 0.6 s). Closure (frames, 2) and the blinks' start times (s)."""
+    out = np.zeros((n, 2))
+    times: list[float] = []
+    for slot in slots:
+        if len(times) >= budget or rng.random() > SLOT_BLINK_CHANCE or (times and slot - times[-1] < _SLOT_GAP_S):
+            continue
+        length = rng.uniform(*_LONG_BLINK_S) if rng.random() < LONG_BLINK_SHARE else style.blink_duration_s * rng.uniform(0.7, 1.2)
+        first = max(0, int(np.ceil(slot * fps)))
+        last = min(n, int(np.floor((slot + length) * fps)) + 1)
+        if last >= n - 1 or last <= first:
+            continue
+        shape = blink_shape((np.arange(first, last) / fps - slot) / length)
+        depth = 1.0 if rng.random() >= style.partial_blink_share else rng.uniform(*PARTIAL_DEPTH)
+        out[first:last] = np.maximum(out[first:last], depth * shape[:, None] * np.array([1.0, rng.uniform(0.92, 1.0)]))
+        times.append(float(slot))
+    return out, np.array(times)

@@ -145,28 +145,65 @@ def perform_timeline(
 
 
 @dataclass(frozen=True)
-class _Track:
-    """Offsets from the partner (frames, 2) deg and their fixation spots, for one role."""
+class _Gaze:
+    """A character's planned gaze over the scene: ``world`` (frames, 2) pitch, yaw in its frame;
+    ``offsets`` and ``spots`` (frames, 2) from its partner (as :class:`~model_runtime.performer.gaze.GazePlan`);
+    ``shifts`` (k, 2) time s, amplitude deg of its gaze shifts; ``distance_m`` the typical distance of its partners."""
 
-    gaze: NDArray[np.float64]
-    spot: NDArray[np.float64]
+    world: NDArray[np.float64]
+    offsets: NDArray[np.float64]
+    spots: NDArray[np.float64]
+    shifts: NDArray[np.float64]
+    distance_m: float
 
 
 def _perform_character(
     timeline: Timeline, who: int, style: PerformerStyle, *, stream: np.random.SeedSequence, scene_speech: SpeechFeatures, controls: Controls,
 ) -> NDArray[np.float64]:
+    """The clip data (frames, 9) of character ``who``: gaze planned, head, the finishing stage, blinks by role."""
     fps, n = timeline.fps, timeline.n
     rate = controls.blink_rate_per_min
     style = (style if rate is None or rate <= 0.0 else replace(style, blink_rate_per_min=rate)).clamped()
-    gaze_scale = controls.gaze_intensity
     listening_style = listener_style(style)
     rngs = [np.random.default_rng(s) for s in stream.spawn(9)]
     own = timeline.own_features(who)
     silent = replace(own, speech=np.zeros(n, dtype=bool), utterances=(), rms=np.zeros(n), f0_hz=np.zeros(n), voiced=np.zeros(n, dtype=bool))
     speaking = timeline.speaking[who]
+    gaze = _plan(timeline, who, (own, silent), (style, listening_style), rngs=rngs[:3], gaze_scale=controls.gaze_intensity)
 
-    speak_plan = plan_gaze(own, fps, style, rngs[0], gaze_scale=gaze_scale)
-    listen_plan = plan_gaze(silent, fps, listening_style, rngs[1], gaze_scale=gaze_scale)
+    role = _fade(speaking.astype(np.float64), fps)
+    head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(gaze.spots, fps)) * role[:, None]
+    head += (prosody_head(silent, fps, listening_style, rngs[4]) + _nods(timeline, who, rngs[5])) * (1.0 - role[:, None])
+    head_share = min(2.0, max(0.0, controls.head_intensity))
+    head *= head_share
+    share = role + LISTENER_FACING_SHARE * (1.0 - role)
+    smooth_target = causal_filter(gaze.world - gaze.offsets, _turn_kernel(fps))
+    head[:, :2] += (facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(gaze.spots, gaze.offsets, fps)) * min(1.0, head_share)
+
+    # The finishing stage draws no blinks here (rate 0, so its blink stream stays untouched):
+    # they are drawn by role below, from that same stream.
+    how = Finish(blink_style=style, gaze_shifts=gaze.shifts, blink_rate_per_min=0.0, look_at_distance_m=gaze.distance_m,
+                 fixational_scale=controls.gaze_intensity)
+    data = finish(head, gaze.world, scene_speech, fps, how=how, rngs=(rngs[6], rngs[7], rngs[8]))
+    if rate is not None and rate <= 0.0:
+        return data
+    slots = np.array(sorted(end + rngs[2].uniform(*_NOD_DELAY_S) for end in _phrase_ends(timeline, who)))
+    blinks = _role_blinks((own, scene_speech), fps, speaking, (style, listening_style), shifts=gaze.shifts, rng=rngs[6], slots=slots)
+    data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
+    return data
+
+
+def _plan(
+    timeline: Timeline, who: int, features: tuple[SpeechFeatures, SpeechFeatures], styles: tuple[PerformerStyle, PerformerStyle], *,
+    rngs: list[np.random.Generator], gaze_scale: float,
+) -> _Gaze:
+    """Character ``who``'s gaze: the speaking plan (``features[0]``, ``styles[0]``) where it speaks,
+    the listening plan elsewhere, towards its partner, with the turn-taking looks placed and every
+    boundary crossed by a saccade."""
+    fps, n = timeline.fps, timeline.n
+    speaking = timeline.speaking[who]
+    speak_plan = plan_gaze(features[0], fps, styles[0], rngs[0], gaze_scale=gaze_scale)
+    listen_plan = plan_gaze(features[1], fps, styles[1], rngs[1], gaze_scale=gaze_scale)
     offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze)
     spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot)
     boundaries: set[int] = set((np.flatnonzero(np.diff(speaking.astype(np.int8))) + 1).tolist())
@@ -174,8 +211,8 @@ def _perform_character(
     shifts += [s for s in listen_plan.shifts if not speaking[min(n - 1, round(s[0] * fps))]]
 
     partner = timeline.partner[who]
-    looks = {other: timeline.dialogue.look(timeline.dialogue.characters[who].name, timeline.dialogue.characters[other].name)
-             for other in set(partner.tolist())}
+    names = [c.name for c in timeline.dialogue.characters]
+    looks = {other: timeline.dialogue.look(names[who], names[other]) for other in set(partner.tolist())}
     target = np.array([looks[p][:2] for p in partner.tolist()]).reshape(n, 2)
     switches = np.flatnonzero(partner[1:] != partner[:-1]) + 1
     boundaries |= set(switches.tolist())
@@ -200,27 +237,9 @@ def _perform_character(
                 boundaries |= {first, last}
                 shifts.append(np.array([first / fps, float(np.linalg.norm(away))]))
 
-    world_gaze = _saccades_at(target + offsets, sorted(b for b in boundaries if 0 < b < n), fps)
-    role = _fade(speaking.astype(np.float64), fps)
-
-    head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(spots, fps)) * role[:, None]
-    head += (prosody_head(silent, fps, listening_style, rngs[4]) + _nods(timeline, who, rngs[5])) * (1.0 - role[:, None])
-    head_share = min(2.0, max(0.0, controls.head_intensity))
-    head *= head_share
-    share = role + LISTENER_FACING_SHARE * (1.0 - role)
-    smooth_target = causal_filter(world_gaze - offsets, _turn_kernel(fps))
-    head[:, :2] += (facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(spots, offsets, fps)) * min(1.0, head_share)
-
+    world = _saccades_at(target + offsets, sorted(b for b in boundaries if 0 < b < n), fps)
     distance = float(np.mean([looks[p][2] for p in partner.tolist()])) if n else 1.0
-    how = Finish(blink_style=style, gaze_shifts=np.array(shifts).reshape(-1, 2), blink_rate_per_min=0.0, look_at_distance_m=distance,
-                 fixational_scale=gaze_scale)
-    data = finish(head, world_gaze, scene_speech, fps, how=how, rngs=(rngs[6], rngs[7], rngs[8]))
-    if rate is not None and rate <= 0.0:
-        return data
-    slots = np.array(sorted(end + rng.uniform(*_NOD_DELAY_S) for end in _phrase_ends(timeline, who)))
-    blinks = _role_blinks((own, scene_speech), fps, speaking, (style, listening_style), shifts=np.array(shifts).reshape(-1, 2), rng=rngs[6], slots=slots)
-    data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
-    return data
+    return _Gaze(world=world, offsets=offsets, spots=spots, shifts=np.array(shifts).reshape(-1, 2), distance_m=distance)
 
 
 def _turn_kernel(fps: float) -> NDArray[np.float64]:

@@ -18,7 +18,8 @@ each, two cores at most as the bar says). The bars (issue #27):
   gaze the main sequence's 600 deg/s);
 * the 2-minute two-character scene in at most 2 s;
 * (item 3, no number in the issue) listeners blink less often than speakers, and their blinks
-  follow the speaker's phrase ends (within 0.6 s) at least 1.5x as often as chance.
+  follow the speaker's phrase ends (within 0.6 s) at least 1.5x as often as chance; listeners'
+  looks away are more diagonal (further from the horizontal) and more often downward than speakers'.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def main() -> int:
                     "gaze step": f.max_gaze_step <= f.gaze_step_bound + 1e-6,
                     "listening blinks fewer": f.blinks_listening_per_min < f.blinks_speaking_per_min,
                     "blinks in feedback slots >= 1.5x chance": f.slot_blink_ratio >= 1.5,
+                    "listeners avert more diagonally": f.away_elevation_deg[1] > f.away_elevation_deg[0],
+                    "listeners avert more downward": f.away_down_share[1] > f.away_down_share[0],
                 }
                 if cast == 2 and args.seconds >= 120.0:
                     checks["2 s for the scene"] = seconds <= 2.0
@@ -90,6 +93,8 @@ def main() -> int:
                       f"gaze {f.max_gaze_step:.1f} deg (bound {f.gaze_step_bound:.1f})")
                 print(f"  blinks per minute: speaking {f.blinks_speaking_per_min:.1f}, listening or idle {f.blinks_listening_per_min:.1f}; "
                       f"listener blinks just after phrase ends / chance: {f.slot_blink_ratio:.2f}")
+                print(f"  looks away, angle from the horizontal: speaking {f.away_elevation_deg[0]:.0f} deg, listening {f.away_elevation_deg[1]:.0f} deg; "
+                      f"downward: speaking {f.away_down_share[0]:.0%}, listening {f.away_down_share[1]:.0%}")
                 print("  " + ("all bars met" if not failed else "MISSED: " + ", ".join(failed)))
     return 1 if failures else 0
 

@@ -39,7 +39,9 @@ class Figures:
     boundary, and the bounds (the engine's own speed limits per frame); blink rates per minute
     speaking and listening; slot_blink_ratio: share of the speaker's phrase ends followed within
     :data:`SLOT_WINDOW_S` by a listener's blink, over the same with the blinks circularly shifted
-    within listening time."""
+    within listening time; away_elevation_deg and away_down_share: (speaking, listening) mean
+    angle above or below the horizontal (deg, 0 sideways, 90 straight up or down) of the gaze's
+    offset from the partner where over :data:`AWAY_DEG`, and the share of those frames below it."""
 
     listener_on_speaker: dict[str, float]
     speaker_on_addressee: dict[str, float]
@@ -53,6 +55,8 @@ class Figures:
     blinks_speaking_per_min: float
     blinks_listening_per_min: float
     slot_blink_ratio: float
+    away_elevation_deg: tuple[float, float]
+    away_down_share: tuple[float, float]
 
 
 def world_gaze(clip: MotionClip) -> NDArray[np.float64]:
@@ -150,6 +154,19 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
         slot_real += followed(onsets)
         slot_shifted += float(np.mean([followed((onsets + s) % m) for s in rng.integers(round(2 * fps), m - round(2 * fps), size=50)]))
 
+    elevation: dict[bool, list[float]] = {True: [], False: []}
+    for who, name in enumerate(names):
+        partner = [dialogue.look(name, other)[:2] if other != name else (0.0, 0.0) for other in names]
+        looking_at = timeline.partner[who]
+        gaze_pitch = np.degrees(np.arcsin(np.clip(gaze[name][:, 1], -1.0, 1.0)))
+        gaze_yaw = np.degrees(np.arctan2(gaze[name][:, 0], gaze[name][:, 2]))
+        d_pitch = gaze_pitch - np.array([partner[p][0] for p in looking_at])
+        d_yaw = gaze_yaw - np.array([partner[p][1] for p in looking_at])
+        away = np.hypot(d_pitch, d_yaw) > AWAY_DEG
+        for role in (True, False):
+            frames = away & (timeline.speaking[who] == role)
+            elevation[role] += list(np.degrees(np.arctan2(d_pitch[frames], np.abs(d_yaw[frames]))))
+
     speaking_blinks, speaking_time, listening_blinks, listening_time = 0, 0.0, 0, 0.0
     for who, name in enumerate(names):
         closed = clips[name].blinks.max(axis=1) > 0.5
@@ -172,4 +189,6 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
         blinks_speaking_per_min=60.0 * speaking_blinks / max(speaking_time, 1e-9),
         blinks_listening_per_min=60.0 * listening_blinks / max(listening_time, 1e-9),
         slot_blink_ratio=slot_real / max(slot_shifted, 1e-9),
+        away_elevation_deg=(float(np.mean(np.abs(elevation[True]))), float(np.mean(np.abs(elevation[False])))),
+        away_down_share=(float(np.mean(np.array(elevation[True]) < 0.0)), float(np.mean(np.array(elevation[False]) < 0.0))),
     )

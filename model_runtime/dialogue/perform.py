@@ -50,6 +50,8 @@ TURN_START_AVERSION_CHANCE: Final[float] = 0.85
 _TURN_AVERSION_S: Final[tuple[float, float]] = (0.6, 1.3)
 _TURN_AVERSION_YAW_DEG: Final[tuple[float, float]] = (9.0, 16.0)
 SETTLE_S: Final[float] = 0.6
+# A listener's looks away keep this share of their sideways extent (more diagonal and vertical).
+LISTENER_AVERSION_YAW_SHARE: Final[float] = 0.7
 # Listener's head turns this share of the way a speaker's would towards its partner.
 LISTENER_FACING_SHARE: Final[float] = 0.6
 # Backchannel nods: chance per phrase end, delay after it (s), rate (Hz) and depth (deg).
@@ -204,8 +206,10 @@ def _plan(
     speaking = timeline.speaking[who]
     speak_plan = plan_gaze(features[0], fps, styles[0], rngs[0], gaze_scale=gaze_scale)
     listen_plan = plan_gaze(features[1], fps, styles[1], rngs[1], gaze_scale=gaze_scale)
-    offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze)
-    spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot)
+    # A listener's looks away are more diagonal than a speaker's sideways ones (Acarturk et al. 2021).
+    narrow = np.array([1.0, LISTENER_AVERSION_YAW_SHARE])
+    offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze * narrow)
+    spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot * narrow)
     boundaries: set[int] = set((np.flatnonzero(np.diff(speaking.astype(np.int8))) + 1).tolist())
     shifts = [s for s in speak_plan.shifts if speaking[min(n - 1, round(s[0] * fps))]]
     shifts += [s for s in listen_plan.shifts if not speaking[min(n - 1, round(s[0] * fps))]]

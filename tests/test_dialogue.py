@@ -299,3 +299,16 @@ def test_lines_may_carry_audio_in_memory(two):
     wrong_rate = replace(dialogue, lines=(replace(first, audio=compute_features(signal, 25.0)),))
     with pytest.raises(GazeError, match=r"lines\[0\]\.audio: speech features are at 25 fps"):
         perform_dialogue(wrong_rate)
+
+
+def test_listeners_turn_the_head_partly_towards_the_speaker(three):
+    _, timeline, clips, _ = three
+    names = [c.name for c in timeline.dialogue.characters]
+    for who, name in enumerate(names):
+        for other, other_name in enumerate(names):
+            if other == who:
+                continue
+            frames = ~timeline.speaking[who] & (timeline.speaker == other) & (timeline.partner[who] == other)
+            towards = timeline.dialogue.look(name, other_name)[1]
+            head_yaw = float(np.mean(clips[name].head[frames, 1]))
+            assert 0.1 * abs(towards) < head_yaw * np.sign(towards) < 0.7 * abs(towards), (name, other_name, head_yaw, towards)

@@ -312,3 +312,15 @@ def test_listeners_turn_the_head_partly_towards_the_speaker(three):
             towards = timeline.dialogue.look(name, other_name)[1]
             head_yaw = float(np.mean(clips[name].head[frames, 1]))
             assert 0.1 * abs(towards) < head_yaw * np.sign(towards) < 0.7 * abs(towards), (name, other_name, head_yaw, towards)
+
+
+def test_scenes_without_lines_or_speech_still_perform():
+    from model_runtime.audio import signal_from_array
+
+    characters = (Character("A", (0.0, 0.0, 0.0)), Character("B", (2.0, 0.0, 0.0)), Character("C", (1.0, 1.5, 0.0)))
+    empty = perform_dialogue(Dialogue(30.0, characters, (), end_s=10.0))
+    assert {name: clip.n_frames for name, clip in empty.items()} == {"A": 300, "B": 300, "C": 300}
+    assert all(np.std(clip.left_eye[:, 1]) > 0.1 for clip in empty.values())  # alive while nobody speaks
+    silence = signal_from_array(np.zeros(16000 * 3, dtype=np.float32), 16000)
+    quiet = perform_dialogue(Dialogue(30.0, characters, (Line("A", silence, 0.5), Line("A", silence, 2.0), Line("B", silence, 2.5))))
+    assert all(clip.n_frames == round((2.5 + 3.0 + 1.0) * 30) and np.all(np.isfinite(clip.data)) for clip in quiet.values())

@@ -222,6 +222,8 @@ def test_the_command_writes_one_take_per_character(two, tmp_path: Path, capsys: 
     assert take.n_frames == expected.n_frames
     np.testing.assert_allclose(take.data, expected.data, atol=1e-3)
     assert "wrote" in capsys.readouterr().out
+    assert main(["dialogue", str(path), "-o", str(tmp_path / "csv"), "--to", "csv", "--fps", "24"]) == 0
+    assert load_take(tmp_path / "csv" / "Ben.csv").fps == 24.0
 
 
 def test_the_command_refuses_to_write_over_an_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from model_runtime.commands.argtypes import seed
+from model_runtime.commands.argtypes import frame_rate, seed
 from model_runtime.dialogue import parse_dialogue, perform_dialogue
 from model_runtime.inputs import AudioInput
 from model_runtime.outputs import OutputError, check_output
@@ -24,6 +25,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--to", choices=FORMATS, default="npz", help="take format (default npz)")
     parser.add_argument("--style", default=DEFAULT_PRESET, help=f"style of characters without their own: a preset ({', '.join(PRESET_NAMES)}), a STYLE.json or a take file")
     parser.add_argument("--seed", type=seed, default=0, help="random seed: the same seed gives the same motion (default 0)")
+    parser.add_argument("--fps", type=frame_rate, help="frame rate of the takes (default: the scene's fps)")
     parser.set_defaults(func=run)
 
 
@@ -43,6 +45,8 @@ def take_names(names: list[str], suffix: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     dialogue = parse_dialogue(args.scene)
+    if args.fps is not None:
+        dialogue = replace(dialogue, fps=args.fps).validated()
     folder: Path = args.output
     if folder.exists() and not folder.is_dir():
         raise OutputError(folder, "is a file; expected a folder for the takes")

@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", help="audio file, or a folder of them (batch); default: the scene's sound strip")
     p.add_argument("--strip", help="the sound strip to use (default: the one under the playhead, or the only one)")
     p.add_argument("--all-lines", action="store_true", default=None, help="one take per unmuted sound strip of the scene")
+    p.add_argument("--conversation", action="store_true", help="the whole conversation: every armature speaks its strips (named 'Ann: ...') and listens to the others'")
     p.add_argument("--blend", help="open this .blend first (for `blender -c gaze`)")
     p.add_argument("--style", help="preset name, take file (.csv/.npz/.npy), STYLE.json, or action:NAME")
     p.add_argument("--armature", help="armature object name (default: the only armature in the scene)")
@@ -300,6 +301,8 @@ def run(args: argparse.Namespace) -> int:
             raise GazeError(f"--blend {args.blend}: Blender cannot open it ({str(error).strip().splitlines()[-1]}).") from None
     _ensure_registered()
     scene = _current_scene()
+    if args.conversation:
+        return _conversation(args, scene)
     armature = _armature(args.armature)
     request = request_from_args(args, scene)
     audio = Path(args.audio) if args.audio else None
@@ -351,6 +354,19 @@ def run(args: argparse.Namespace) -> int:
     for label, reason in failures:
         print(f"gaze: failed: {label}: {reason}", flush=True)
     return 1 if failures else 0
+
+
+def _conversation(args: argparse.Namespace, scene: Any) -> int:
+    from . import conversation
+
+    _check_output(args, batch=False)
+    results = conversation.run(scene, request_from_args(args, scene))
+    print(f"gaze: ok   conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", flush=True)
+    if args.output:
+        out = Path(args.output).resolve()
+        _save(out)
+        print(f"gaze: saved {out}", flush=True)
+    return 0
 
 
 def _one_line(error: BaseException) -> str:

@@ -151,6 +151,35 @@ class GAZE_OT_remove(_OnACharacter, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class GAZE_OT_conversation(bpy.types.Operator):
+    """Animate the whole conversation: every character speaks its sound strips and listens to the others' (one take each)"""
+
+    bl_idname = "gaze.conversation"
+    bl_label = "Animate Conversation"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        scene = context.scene
+        return scene is not None and sum(o.type == "ARMATURE" for o in scene.objects) >= 2
+
+    def execute(self, context: bpy.types.Context) -> Result:
+        from . import conversation
+
+        scene = _scene(context)
+        settings = scene_settings(scene)
+        try:
+            results = conversation.run(scene, from_settings(settings))
+        except Exception as error:
+            return _fail(self, settings, error)
+        notes = [n for r in results for n in r.notes]
+        for note in notes:
+            self.report({"WARNING"}, note)
+        settings.status = "; ".join([f"Conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", *notes])
+        self.report({"INFO"}, settings.status)
+        return {"FINISHED"}
+
+
 class GAZE_OT_clear_history(_OnACharacter, bpy.types.Operator):
     """Forget the recipes of earlier takes and delete the earlier takes kept for this character (your edited ones included)"""
 
@@ -232,4 +261,4 @@ class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

@@ -1,0 +1,136 @@
+"""A whole conversation in one go: every character of the scene speaking its lines and listening to
+the others' (:mod:`model_runtime.dialogue`), keyed as one take per character on the gaze layer.
+
+Who says a line: the sound strip's custom property ``gaze_character`` (set in the panel), else the
+armature whose name begins the strip's name ("Ann: hello", "Ann_012", case ignored, the longest
+name wins). Every armature the add-on can map takes part, speaking or only listening. Where each
+character stands and faces comes from its rig: the point between its eyes in the world and its
+forward (:func:`rig_mapping.character_frame`) as the scene is at its first frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import numpy as np
+
+from model_runtime.errors import GazeError
+
+from . import compat, rig_mapping, sound, takes
+from .request import GenerateRequest
+
+CHARACTER_PROPERTY: Final = "gaze_character"
+# The dialogue model puts the eyes this high above a character's root; the root is placed under them.
+_EYE_HEIGHT_M: Final = 1.6
+SCENE_LINE: Final = "conversation"
+
+
+@dataclass
+class Cast:
+    """The scene's characters: name -> (armature, mapping) and the strips each speaks."""
+
+    targets: dict[str, rig_mapping.RigTarget]
+    lines: dict[str, list[Any]]
+
+
+def speaker_of(strip: Any, names: list[str]) -> str | None:
+    """The character a sound strip belongs to (see the module's docstring), or None."""
+    chosen = strip.get(CHARACTER_PROPERTY) if hasattr(strip, "get") else None
+    if chosen:
+        return str(chosen) if str(chosen) in names else None
+    label = strip.name.lower()
+    fits = [n for n in names if label.startswith(n.lower())]
+    return max(fits, key=len) if fits else None
+
+
+def cast(scene: Any, request: GenerateRequest) -> Cast:
+    """Every mappable armature of the scene, and the unmuted sound strips each one speaks."""
+    targets: dict[str, rig_mapping.RigTarget] = {}
+    for obj in scene.objects:
+        if obj.type != "ARMATURE":
+            continue
+        try:
+            targets[obj.name] = rig_mapping.resolve(request.mapping, obj, scene)
+        except rig_mapping.RigMappingError:
+            continue
+    if len(targets) < 2:
+        raise GazeError(f"A conversation needs two characters the add-on can map; the scene '{scene.name}' has {len(targets)} ({', '.join(targets) or 'none'}).")
+    names = list(targets)
+    lines: dict[str, list[Any]] = {n: [] for n in names}
+    orphans = []
+    for strip in sorted((s for s in compat.sound_strips(scene) if not s.mute), key=lambda s: s.frame_final_start):
+        who = speaker_of(strip, names)
+        if who is None:
+            orphans.append(strip.name)
+        else:
+            lines[who].append(strip)
+    if orphans:
+        raise GazeError(
+            f"No character speaks the sound strip(s) {', '.join(repr(o) for o in orphans[:4])}: begin a strip's name with its character's "
+            f"armature name ({', '.join(names)}), or pick the character in the strip's Gaze field."
+        )
+    if not any(lines.values()):
+        raise GazeError(f"The scene '{scene.name}' has no unmuted sound strip for its characters to say.")
+    return Cast(targets, lines)
+
+
+def _placement(target: rig_mapping.RigTarget) -> tuple[tuple[float, float, float], float]:
+    """(root position under the eyes, heading in degrees from +X) of a character, in the world."""
+    arm = target.armature
+    world = np.array(arm.matrix_world, dtype=np.float64)
+    balls = [b for b in target.eyeballs if b]
+    if balls:
+        local = np.mean([np.array(arm.data.bones[b].head_local, dtype=np.float64) for b in balls], axis=0)
+    elif target.head_bone:
+        local = np.array(arm.data.bones[target.head_bone].tail_local, dtype=np.float64)
+    else:
+        local = np.zeros(3)
+    eyes = world[:3, :3] @ local + world[:3, 3]
+    forward = world[:3, :3] @ target.frame[:, 2]
+    heading = math.degrees(math.atan2(forward[1], forward[0]))
+    return (float(eyes[0]), float(eyes[1]), float(eyes[2] - _EYE_HEIGHT_M)), heading
+
+
+def run(scene: Any, request: GenerateRequest, progress: Any = None) -> list[takes.TakeResult]:
+    """Perform the scene's conversation and key one take per character; returns what was keyed."""
+    from model_runtime.dialogue import Character, Dialogue, Line, perform_dialogue
+
+    fps = sound.scene_fps(scene)
+    first = int(scene.frame_start)
+    who = cast(scene, request)
+    characters, spoken = [], []
+    for name, target in who.targets.items():
+        position, heading = _placement(target)
+        characters.append(Character(name=name, position=position, eye_height_m=_EYE_HEIGHT_M, facing_deg=heading))
+        for strip in who.lines[name]:
+            source = sound.source_from_strip(strip, scene)
+            signal = sound.load_line(source, request.audio.max_minutes)
+            start = max(0.0, (source.start_frame - first) / fps)
+            spoken.append(Line(character=name, audio=signal, start_s=start))
+    spoken.sort(key=lambda line: line.start_s)
+    end_s = (int(scene.frame_end) - first + 1) / fps
+    dialogue = Dialogue(fps=fps, characters=tuple(characters), lines=tuple(spoken), source=f"scene '{scene.name}'", end_s=end_s)
+    style = request.style.preset if request.style.source == "PRESET" else None
+    from model_runtime.generate import Controls
+
+    controls = Controls(head_intensity=request.head_intensity, gaze_intensity=request.gaze_intensity, blink_rate_per_min=request.blink_rate)
+    clips = perform_dialogue(dialogue, seed=request.seed, style=style, controls=controls, progress=progress)
+    results = []
+    for name, target in who.targets.items():
+        clip = clips[name]
+        last = first + clip.n_frames - 1
+        results.append(
+            takes.key_take(
+                scene, target, clip, start_frame=first, name=f"Gaze {name[:24]} conversation s{request.seed}", kind="line", line=SCENE_LINE,
+                goal=None, look=None, layering=request.layering, recipe={"seed": request.seed, "style": request.style.label(), "engine": "dialogue"},
+                first_frame=first, last_frame=min(last, int(scene.frame_end)), info={"seed": request.seed, "engine": "dialogue", "character": name},
+            )
+        )  # fmt: skip
+    return results
+
+
+def without_idle(request: GenerateRequest) -> GenerateRequest:
+    """A conversation covers the whole scene range itself: no idle fill."""
+    return replace(request, fill_idle=False)

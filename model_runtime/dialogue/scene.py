@@ -1,0 +1,248 @@
+"""A dialogue scene: characters placed in a world, lines of audio with start times and speakers.
+
+The world frame is right-handed with Z up, in metres (Blender's). A character stands at
+``position`` (its root, on the floor), its eyes ``eye_height_m`` above it, facing the horizontal
+direction ``facing_deg`` (counter-clockwise from +X seen from above: 0 faces +X, -90 faces -Y as a
+Blender character built facing the Front view). Its character frame (model_runtime.conventions) is
+then FORWARD = (cos f, sin f, 0), UP = +Z, LEFT = UP x FORWARD.
+
+:meth:`Dialogue.validated` checks a scene however it was built (from JSON by :func:`parse_dialogue`,
+or directly by a caller) and fills in what may be left out: a character's facing (towards the
+middle of the others) and a line's addressee (the character who spoke last before it, else the
+nearest). The JSON format is in docs/dialogue.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model_runtime.audio.types import AudioSignal, SpeechFeatures
+from model_runtime.bounded import read_json
+from model_runtime.conventions import MAX_FPS, MIN_FPS, angles_from_direction, snap_fps
+from model_runtime.errors import FileFormatError, GazeError
+from model_runtime.inputs import AudioInput
+from model_runtime.limits import MAX_TAKE_SECONDS
+
+# Two characters whose roots are closer than this (m) stand inside each other.
+MIN_SEPARATION_M: Final[float] = 0.3
+EYE_HEIGHT_RANGE_M: Final[tuple[float, float]] = (0.2, 3.0)
+MAX_CHARACTERS: Final[int] = 16
+MAX_LINES: Final[int] = 10000
+# Scene coordinates beyond this (m) are refused: no one converses a kilometre away.
+MAX_COORDINATE_M: Final[float] = 1000.0
+
+
+@dataclass(frozen=True)
+class Character:
+    """One character: ``name`` (unique), ``position`` (x, y, z) m of its root in the world frame,
+    ``eye_height_m`` above the root, ``facing_deg`` its heading (None: towards the others' middle),
+    ``style`` a preset name, a STYLE.json or a take file (None: the scene's style)."""
+
+    name: str
+    position: tuple[float, float, float]
+    eye_height_m: float = 1.6
+    facing_deg: float | None = None
+    style: str | None = None
+
+    @property
+    def eyes(self) -> NDArray[np.float64]:
+        """World position (3,) of the point between the eyes."""
+        out: NDArray[np.float64] = np.array(self.position, dtype=np.float64) + np.array([0.0, 0.0, self.eye_height_m])
+        return out
+
+    def frame(self) -> NDArray[np.float64]:
+        """(3, 3) rows LEFT, UP, FORWARD of the character frame in world coordinates."""
+        f = math.radians(self.facing_deg or 0.0)
+        forward = np.array([math.cos(f), math.sin(f), 0.0])
+        up = np.array([0.0, 0.0, 1.0])
+        return np.stack([np.cross(up, forward), up, forward])
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line: ``character`` speaks ``audio`` (a path, an AudioSignal, or SpeechFeatures at the
+    scene's fps) from ``start_s`` seconds, to ``addressee`` (None: who spoke last, else the nearest)."""
+
+    character: str
+    audio: AudioInput
+    start_s: float
+    addressee: str | None = None
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """A scene: frame rate, characters, lines in order of start time; ``end_s`` the least length of
+    the scene in seconds (None: a second after the last line ends); ``source`` names it in messages."""
+
+    fps: float
+    characters: tuple[Character, ...]
+    lines: tuple[Line, ...]
+    source: str = "dialogue"
+    end_s: float | None = None
+
+    def character(self, name: str) -> Character:
+        for character in self.characters:
+            if character.name == name:
+                return character
+        raise GazeError(f"{self.source}: no character named {name!r}; characters are {', '.join(c.name for c in self.characters)}")
+
+    def look(self, viewer: str, target: str) -> tuple[float, float, float]:
+        """(pitch deg, yaw deg, distance m) from ``viewer``'s eyes to ``target``'s eyes, in the viewer's character frame."""
+        a, b = self.character(viewer), self.character(target)
+        offset = b.eyes - a.eyes
+        local = a.frame() @ offset
+        pitch, yaw = angles_from_direction(local)
+        return float(pitch), float(yaw), float(np.linalg.norm(offset))
+
+    def nearest(self, name: str) -> str:
+        """The character nearest ``name`` (the first of equals)."""
+        me = self.character(name)
+        others = [c for c in self.characters if c.name != name]
+        return min(others, key=lambda c: float(np.linalg.norm(c.eyes - me.eyes))).name
+
+    def validated(self) -> Dialogue:
+        """The scene checked, with facings and addressees filled in; GazeError naming the first problem."""
+        where = self.source
+        if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float)) or not math.isfinite(self.fps) or not MIN_FPS <= self.fps <= MAX_FPS:
+            raise GazeError(f"{where}: fps = {self.fps!r}; expected a number between {MIN_FPS:g} and {MAX_FPS:g}")
+        if not 2 <= len(self.characters) <= MAX_CHARACTERS:
+            raise GazeError(f"{where}: characters: {len(self.characters)} given; a dialogue needs 2 to {MAX_CHARACTERS}")
+        if self.end_s is not None and (not _finite(self.end_s) or not 0.0 <= self.end_s <= MAX_TAKE_SECONDS):
+            raise GazeError(f"{where}: end_s: expected a number of seconds in 0..{MAX_TAKE_SECONDS:g}, got {self.end_s!r}")
+        if len(self.lines) > MAX_LINES:
+            raise GazeError(f"{where}: lines: {len(self.lines)} given; at most {MAX_LINES}")
+        names = [c.name for c in self.characters]
+        for i, c in enumerate(self.characters):
+            field = f"characters[{i}]"
+            if not isinstance(c.name, str) or not c.name.strip():
+                raise GazeError(f"{where}: {field}.name: expected a non-empty text, got {c.name!r}")
+            if names.count(c.name) > 1:
+                raise GazeError(f"{where}: {field}.name: {c.name!r} names two characters; names must be unique")
+            if len(c.position) != 3 or not all(_finite(v) and abs(v) <= MAX_COORDINATE_M for v in c.position):
+                raise GazeError(f"{where}: {field}.position: expected three finite numbers (x, y, z m) within {MAX_COORDINATE_M:g} m, got {c.position!r}")
+            low, high = EYE_HEIGHT_RANGE_M
+            if not _finite(c.eye_height_m) or not low <= c.eye_height_m <= high:
+                raise GazeError(f"{where}: {field}.eye_height_m: expected a number in {low:g}..{high:g} m, got {c.eye_height_m!r}")
+            if c.facing_deg is not None and not _finite(c.facing_deg):
+                raise GazeError(f"{where}: {field}.facing_deg: expected a finite number of degrees, got {c.facing_deg!r}")
+        for i, a in enumerate(self.characters):
+            for b in self.characters[i + 1 :]:
+                gap = float(np.linalg.norm(np.array(a.position[:2], dtype=np.float64) - np.array(b.position[:2], dtype=np.float64)))
+                if gap < MIN_SEPARATION_M:
+                    raise GazeError(
+                        f"{where}: characters {a.name!r} and {b.name!r} stand {gap:.2f} m apart, inside each other; "
+                        f"place them at least {MIN_SEPARATION_M:g} m apart"
+                    )
+        characters = tuple(replace(c, facing_deg=_towards_others(c, self.characters)) if c.facing_deg is None else c for c in self.characters)
+        scene = replace(self, fps=snap_fps(float(self.fps)), characters=characters)
+        lines: list[Line] = []
+        previous = 0.0
+        for i, line in enumerate(self.lines):
+            field = f"lines[{i}]"
+            if line.character not in names:
+                raise GazeError(f"{where}: {field}.character: {line.character!r} is no character of the scene; characters are {', '.join(names)}")
+            if not _finite(line.start_s) or not 0.0 <= line.start_s <= MAX_TAKE_SECONDS:
+                raise GazeError(f"{where}: {field}.start_s: expected a number of seconds in 0..{MAX_TAKE_SECONDS:g}, got {line.start_s!r}")
+            if line.start_s < previous:
+                raise GazeError(f"{where}: {field}.start_s: {line.start_s:g} s is before the line above it ({previous:g} s); list the lines in order of start time")
+            previous = float(line.start_s)
+            addressee = line.addressee
+            if addressee is not None and (addressee not in names or addressee == line.character):
+                raise GazeError(f"{where}: {field}.addressee: {addressee!r} is not another character of the scene")
+            if addressee is None:
+                spoken = [earlier.character for earlier in lines if earlier.character != line.character]
+                addressee = spoken[-1] if spoken else scene.nearest(line.character)
+            lines.append(replace(line, addressee=addressee, start_s=float(line.start_s)))
+        return replace(scene, lines=tuple(lines))
+
+
+def _finite(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _towards_others(character: Character, characters: tuple[Character, ...]) -> float:
+    """Heading (deg) from ``character`` to the middle of the others."""
+    others = np.mean([np.array(c.position, dtype=np.float64) for c in characters if c.name != character.name], axis=0)
+    offset = others - np.array(character.position, dtype=np.float64)
+    return math.degrees(math.atan2(offset[1], offset[0]))
+
+
+def parse_dialogue(path: str | Path) -> Dialogue:
+    """Read a dialogue JSON file (docs/dialogue.md); audio paths are relative to its folder.
+    FileFormatError naming the file and the field for anything missing or malformed."""
+    path = Path(path)
+    raw = read_json(path)
+    if not isinstance(raw, dict):
+        raise FileFormatError(path, "expected a JSON object with fps, characters and lines")
+
+    def need(container: dict[str, Any], key: str, where: str) -> Any:
+        if key not in container:
+            raise FileFormatError(path, f"missing field {key!r}", where or None)
+        return container[key]
+
+    def number(value: Any, where: str) -> float:
+        if not _finite(value):
+            raise FileFormatError(path, f"expected a number, got {value!r}", where)
+        return float(value)
+
+    def text(value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise FileFormatError(path, f"expected a non-empty text, got {value!r}", where)
+        return value
+
+    def items(key: str) -> list[dict[str, Any]]:
+        value = need(raw, key, "")
+        if not isinstance(value, list):
+            raise FileFormatError(path, "expected a list", key)
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise FileFormatError(path, "expected an object", f"{key}[{i}]")
+        return value
+
+    fps = number(raw.get("fps", 30.0), "fps")
+    end_s = None if raw.get("end_s") is None else number(raw["end_s"], "end_s")
+    characters = []
+    for i, item in enumerate(items("characters")):
+        where = f"characters[{i}]"
+        position = need(item, "position", where)
+        if not isinstance(position, list) or len(position) != 3:
+            raise FileFormatError(path, f"expected [x, y, z] in metres, got {position!r}", f"{where}.position")
+        facing = item.get("facing_deg")
+        style = item.get("style")
+        if style is not None:
+            style = text(style, f"{where}.style")
+            if style.lower().endswith((".json", ".npz", ".csv")):
+                style = str(path.parent / style)
+        characters.append(Character(
+            name=text(need(item, "name", where), f"{where}.name"),
+            position=(number(position[0], f"{where}.position"), number(position[1], f"{where}.position"), number(position[2], f"{where}.position")),
+            eye_height_m=number(item.get("eye_height_m", 1.6), f"{where}.eye_height_m"),
+            facing_deg=None if facing is None else number(facing, f"{where}.facing_deg"),
+            style=style,
+        ))
+    lines = []
+    for i, item in enumerate(items("lines")):
+        where = f"lines[{i}]"
+        addressee = item.get("addressee")
+        lines.append(Line(
+            character=text(need(item, "character", where), f"{where}.character"),
+            audio=path.parent / text(need(item, "audio", where), f"{where}.audio"),
+            start_s=number(need(item, "start_s", where), f"{where}.start_s"),
+            addressee=None if addressee is None else text(addressee, f"{where}.addressee"),
+        ))
+    return Dialogue(fps=fps, characters=tuple(characters), lines=tuple(lines), source=str(path), end_s=end_s).validated()
+
+
+def audio_name(audio: AudioInput) -> str:
+    """How a line's audio is named in messages."""
+    if isinstance(audio, SpeechFeatures):
+        return "speech features"
+    if isinstance(audio, AudioSignal):
+        return audio.path
+    return str(audio)

@@ -1,0 +1,87 @@
+"""A two-character conversation keyed in one go: each listener looks at the speaker's eyes, in world space."""
+
+from __future__ import annotations
+
+import math
+
+import bpy
+import numpy as np
+import pytest
+from mathutils import Matrix
+
+from gaze_addon import conversation, layers
+from gaze_addon.request import GenerateRequest
+from model_runtime.errors import GazeError
+from tests.blender.conftest import flame_rig, sound_strip, speak
+
+WORLD_FORWARD = np.array([0.0, -1.0, 0.0])
+
+
+def sight(rig, bone: str) -> tuple[np.ndarray, np.ndarray]:
+    """World line of sight and centre of an eye bone whose rest looks along the character's forward."""
+    world = np.array(rig.matrix_world.to_3x3())
+    pose = np.array(rig.pose.bones[bone].matrix.to_3x3())
+    rest = np.array(rig.data.bones[bone].matrix_local.to_3x3())
+    forward = np.linalg.inv(world) @ WORLD_FORWARD  # at rest each character faces -Y in its own space
+    return world @ (pose @ rest.T @ forward), np.array(rig.matrix_world @ rig.pose.bones[bone].head)
+
+
+def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    return math.degrees(math.acos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1.0, 1.0)))
+
+
+def two_characters(scene, tmp_path):
+    ann = flame_rig("Ann")
+    ben = flame_rig("Ben")
+    ben.matrix_world = Matrix.Translation((0.0, -3.0, 0.0)) @ Matrix.Rotation(math.pi, 4, "Z")  # 3 m away, facing Ann
+    lines = [("Ann: hello", 1, "Hello Ben. I wanted to ask you about the trip tomorrow, if you have a minute."),
+             ("Ben: reply", 140, "Sure. I think we should leave early, before the traffic gets bad on the bridge."),
+             ("Ann: again", 280, "That works for me. I will bring the coffee and the maps.")]  # fmt: skip
+    for name, start, text in lines:
+        sound_strip(scene, speak(tmp_path / f"{name.split(':')[0]}{start}.wav", text), frame_start=start, name=name)
+    scene.frame_end = 400
+    return ann, ben
+
+
+def test_listeners_look_at_the_speaker_and_everyone_keeps_living(empty_file, tmp_path):
+    scene = empty_file
+    ann, ben = two_characters(scene, tmp_path)
+    results = conversation.run(scene, GenerateRequest())
+    assert len(results) == 2 and all(len(layers.strips(r)) == 1 for r in (ann, ben))
+    on_speaker = []
+    for frame in range(150, 260, 2):  # Ben speaks, Ann listens
+        scene.frame_set(frame)
+        target = np.mean([sight(ben, b)[1] for b in ("left_eye", "right_eye")], axis=0)
+        errors = [angle_deg(d, target - c) for d, c in (sight(ann, b) for b in ("left_eye", "right_eye"))]
+        on_speaker.append(max(errors) < 3.0)
+    share = float(np.mean(on_speaker))
+    print(f"listener on the speaker within 3 deg: {share:.2f} of listening frames")
+    assert 0.5 <= share <= 0.95, share
+    # The listener is not frozen: its eyes and head move while it listens.
+    turns = []
+    for frame in range(150, 260, 5):
+        scene.frame_set(frame)
+        turns.append(sight(ann, "left_eye")[0])
+    assert np.ptp(np.array(turns), axis=0).max() > 0.005
+
+
+def test_a_strip_nobody_speaks_is_named(empty_file, tmp_path):
+    scene = empty_file
+    two_characters(scene, tmp_path)
+    sound_strip(scene, speak(tmp_path / "x.wav", "Who said this?"), frame_start=350, name="Narrator")
+    with pytest.raises(GazeError, match="'Narrator'"):
+        conversation.run(scene, GenerateRequest())
+    assert not bpy.data.actions
+
+
+def test_headless_conversation(empty_file, tmp_path, capsys):
+    from gaze_addon import headless
+
+    two_characters(empty_file, tmp_path)
+    scene_file = tmp_path / "talk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene_file))
+    out = tmp_path / "keyed.blend"
+    assert headless.main(["--blend", str(scene_file), "--conversation", "--seed", "3", "--output", str(out)]) == 0
+    assert "2 characters keyed" in capsys.readouterr().out
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    assert all(layers.strips(bpy.data.objects[n], "line")[0].action["gaze_seed"] == 3 for n in ("Ann", "Ben"))

@@ -11,7 +11,7 @@ forward (:func:`rig_mapping.character_frame`) as the scene is at its first frame
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -22,6 +22,7 @@ from . import compat, rig_mapping, sound, takes
 from .request import GenerateRequest
 
 CHARACTER_PROPERTY: Final = "gaze_character"
+ADDRESSEE_PROPERTY: Final = "gaze_addressee"  # a strip's optional addressee (default: who spoke last)
 # The dialogue model puts the eyes this high above a character's root; the root is placed under them.
 _EYE_HEIGHT_M: Final = 1.6
 SCENE_LINE: Final = "conversation"
@@ -93,8 +94,9 @@ def _placement(target: rig_mapping.RigTarget) -> tuple[tuple[float, float, float
     return (float(eyes[0]), float(eyes[1]), float(eyes[2] - _EYE_HEIGHT_M)), heading
 
 
-def run(scene: Any, request: GenerateRequest, progress: Any = None) -> list[takes.TakeResult]:
-    """Perform the scene's conversation and key one take per character; returns what was keyed."""
+def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | None = None) -> list[takes.TakeResult]:
+    """Perform the scene's conversation and key one take per character (or only the character
+    ``only``, leaving the others' takes as they are); returns what was keyed."""
     from model_runtime.dialogue import Character, Dialogue, Line, perform_dialogue
 
     fps = sound.scene_fps(scene)
@@ -108,7 +110,10 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None) -> list[take
             source = sound.source_from_strip(strip, scene)
             signal = sound.load_line(source, request.audio.max_minutes)
             start = max(0.0, (source.start_frame - first) / fps)
-            spoken.append(Line(character=name, audio=signal, start_s=start))
+            addressee = strip.get(ADDRESSEE_PROPERTY) or None
+            if addressee is not None and str(addressee) not in who.targets:
+                raise GazeError(f"The sound strip '{strip.name}' is said to '{addressee}', who is no character of the scene ({', '.join(who.targets)}).")
+            spoken.append(Line(character=name, audio=signal, start_s=start, addressee=str(addressee) if addressee else None))
     spoken.sort(key=lambda line: line.start_s)
     end_s = (int(scene.frame_end) - first + 1) / fps
     dialogue = Dialogue(fps=fps, characters=tuple(characters), lines=tuple(spoken), source=f"scene '{scene.name}'", end_s=end_s)
@@ -117,8 +122,12 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None) -> list[take
 
     controls = Controls(head_intensity=request.head_intensity, gaze_intensity=request.gaze_intensity, blink_rate_per_min=request.blink_rate)
     clips = perform_dialogue(dialogue, seed=request.seed, style=style, controls=controls, progress=progress)
+    if only is not None and only not in who.targets:
+        raise GazeError(f"'{only}' is no character of the conversation ({', '.join(who.targets)}).")
     results = []
     for name, target in who.targets.items():
+        if only is not None and name != only:
+            continue
         clip = clips[name]
         last = first + clip.n_frames - 1
         results.append(
@@ -131,6 +140,6 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None) -> list[take
     return results
 
 
-def without_idle(request: GenerateRequest) -> GenerateRequest:
-    """A conversation covers the whole scene range itself: no idle fill."""
-    return replace(request, fill_idle=False)
+def assign(strip: Any, character: str) -> None:
+    """Say that ``character`` speaks ``strip`` (stored on the strip, saved with the .blend)."""
+    strip[CHARACTER_PROPERTY] = character

@@ -163,19 +163,46 @@ class GAZE_OT_conversation(bpy.types.Operator):
         scene = context.scene
         return scene is not None and sum(o.type == "ARMATURE" for o in scene.objects) >= 2
 
+    only_active: BoolProperty(name="Only the Active Character", description="Key only the active armature; the others' takes stay", default=False)  # type: ignore[valid-type]
+
     def execute(self, context: bpy.types.Context) -> Result:
         from . import conversation
 
         scene = _scene(context)
         settings = scene_settings(scene)
         try:
-            results = conversation.run(scene, from_settings(settings))
+            active = context.active_object
+            only = active.name if self.only_active and active is not None else None
+            results = conversation.run(scene, from_settings(settings), only=only)
         except Exception as error:
             return _fail(self, settings, error)
         notes = [n for r in results for n in r.notes]
         for note in notes:
             self.report({"WARNING"}, note)
         settings.status = "; ".join([f"Conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", *notes])
+        self.report({"INFO"}, settings.status)
+        return {"FINISHED"}
+
+
+class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
+    """Say that the character (the panel's armature, else the active one) speaks the sequencer's active sound strip"""
+
+    bl_idname = "gaze.assign_strip"
+    bl_label = "Assign Active Strip"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    def execute(self, context: bpy.types.Context) -> Result:
+        from . import conversation
+
+        scene = _scene(context)
+        settings = scene_settings(scene)
+        editor = scene.sequence_editor
+        strip = editor.active_strip if editor is not None else None
+        if strip is None or strip.type != "SOUND":
+            return _fail(self, settings, GazeError("Select a sound strip in the Video Sequencer first (it becomes the active strip)."))
+        armature = pipeline.target_armature(settings, context.active_object)
+        conversation.assign(strip, armature.name)
+        settings.status = f"'{armature.name}' speaks the sound strip '{strip.name}'"
         self.report({"INFO"}, settings.status)
         return {"FINISHED"}
 
@@ -261,4 +288,4 @@ class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

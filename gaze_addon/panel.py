@@ -91,7 +91,9 @@ class GAZE_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("gaze.apply_take", text="Apply", icon="IMPORT")
         row.operator("gaze.export_csv", text="Export", icon="EXPORT")
-        layout.operator("gaze.conversation", icon="COMMUNITY")
+        row = layout.row(align=True)
+        row.operator("gaze.conversation", text="Conversation", icon="COMMUNITY")
+        row.operator("gaze.assign_strip", text="Assign Strip", icon="SPEAKER")
         layout.operator("gaze.clear_history", icon="X")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:

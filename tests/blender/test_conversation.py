@@ -85,3 +85,24 @@ def test_headless_conversation(empty_file, tmp_path, capsys):
     assert "2 characters keyed" in capsys.readouterr().out
     bpy.ops.wm.open_mainfile(filepath=str(out))
     assert all(layers.strips(bpy.data.objects[n], "line")[0].action["gaze_seed"] == 3 for n in ("Ann", "Ben"))
+
+
+def test_assigned_strips_addressees_and_one_character_at_a_time(empty_file, tmp_path):
+    scene = empty_file
+    ann, ben = two_characters(scene, tmp_path)
+    carl = flame_rig("Carl")
+    carl.matrix_world = Matrix.Translation((2.5, -1.5, 0.0)) @ Matrix.Rotation(math.radians(90), 4, "Z")  # beside them, facing them
+    strip = sound_strip(scene, speak(tmp_path / "c.wav", "Can I come along too?"), frame_start=360, name="extra line")
+    scene.sequence_editor.active_strip = strip
+    scene.gaze.armature = carl
+    assert bpy.ops.gaze.assign_strip() == {"FINISHED"} and strip["gaze_character"] == "Carl"
+    strip["gaze_addressee"] = "Ann"
+    results = conversation.run(scene, GenerateRequest(seed=1))
+    assert len(results) == 3
+    kept = {r.name: layers.strips(r, "line")[0].action for r in (ann, ben)}
+    conversation.run(scene, GenerateRequest(seed=2), only="Carl")
+    assert {r.name: layers.strips(r, "line")[0].action for r in (ann, ben)} == kept
+    assert layers.strips(carl, "line")[0].action["gaze_seed"] == 2
+    strip["gaze_addressee"] = "Nobody"
+    with pytest.raises(GazeError, match="said to 'Nobody'"):
+        conversation.run(scene, GenerateRequest(seed=1))

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -169,6 +170,11 @@ def run_line(line: BatchLine, settings: JobSettings) -> LineResult:
     except Exception as exc:  # a bug or a resource the machine lacks: reported on the line, the batch goes on
         status, message = "failed", f"unexpected {type(exc).__name__}: {str(exc)[:300]} (rerun this line with generate --debug for the traceback)"
     return LineResult(line.number, line.output, status, " ".join(message.split()), time.perf_counter() - start)
+
+
+def run_lines(lines: Sequence[BatchLine], settings: JobSettings) -> list[LineResult]:
+    """Several lines in turn (one task of a cluster runner: fewer, longer tasks cost less to schedule)."""
+    return [run_line(line, settings) for line in lines]
 
 
 def single_thread_environment() -> dict[str, str]:

@@ -91,6 +91,10 @@ def main() -> None:
         local_rate = args.lines / local.seconds * 60
         print(f"local pool ({args.jobs} processes): {local.seconds:.2f} s, {local_rate:.0f} lines/min (target >= 600); {per_line * 1000:.0f} ms per line in a worker")
 
+        written = sum(len(b) for b in outputs(folder / "local").values()) / args.lines
+        read = sum(p.stat().st_size for p in folder.glob("*.wav")) / args.lines
+        print(f"files per line: {read / 1000:.0f} kB of audio read, {written / 1000:.0f} kB of take and Live Link CSV written")
+
         ray_rate = None
         try:
             import ray

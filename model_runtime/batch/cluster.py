@@ -49,7 +49,7 @@ def run_on_ray(lines: Sequence[BatchLine], settings: JobSettings, address: str, 
                 logging_level="WARNING",
                 log_to_driver=False,
             )
-        except (ConnectionError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # ConnectionError, an authentication or version mismatch, a bad address ...
             raise GazeError(f"--ray {address}: cannot join the Ray cluster ({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__})") from None
     try:
         task = ray.remote(num_cpus=1, max_retries=2)(run_lines)

@@ -155,7 +155,12 @@ def test_outputs_are_bit_identical_whatever_the_workers_or_the_order(tmp_path: P
     assert again.count("skipped") == 10
     forced = run_batch(read_manifest(tmp_path / "a.csv"), JobSettings(one, force=True), report_path=one / "report.csv", jobs=2, progress=None)
     assert forced.count("ok") == 10 and _outputs(one) == reference
-    # A changed seed or audio file redoes that line only.
+    # A take deleted or damaged since is made again, and only that line.
+    (one / "line001.csv").unlink()
+    (one / "line002.npz").write_bytes(b"PK")
+    repaired = run_batch(read_manifest(tmp_path / "a.csv"), JobSettings(one), report_path=one / "report.csv", jobs=2, progress=None)
+    assert [r.output for r in repaired.results if r.status == "ok"] == ["line001", "line002"] and _outputs(one) == reference
+    # A changed seed redoes that line only; the same audio bytes at another path do not.
     rows[3][2] = 4242
     shutil.copy(rows[5][0], tmp_path / "copy.wav")  # type: ignore[arg-type]
     rows[5][0] = tmp_path / "copy.wav"  # same bytes, other path: unchanged

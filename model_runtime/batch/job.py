@@ -67,11 +67,18 @@ def outputs(settings: JobSettings, name: str) -> tuple[Path, Path, Path]:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """The runtime's version and a hash of its source and preset files: a change to either redoes every line."""
+    """The runtime's version and a hash of its source, presets and models: a change to any redoes every line."""
+    from model_runtime.assets import assets_dir
+
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(_PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
+    files = [path for path in sorted(_PACKAGE.rglob("*.py")) if "__pycache__" not in path.parts and "_assets" not in path.parts]
+    try:
+        assets = assets_dir()
+        files += sorted(assets.glob("presets/*.json")) + sorted(assets.glob("models/*"))
+    except GazeError:
+        pass  # no assets: the engines say so on the first line
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
@@ -117,14 +124,19 @@ def _digest(key: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
+def _sizes(takes: tuple[Path, ...]) -> dict[str, int]:
+    return {path.name: path.stat().st_size for path in takes}
+
+
 def _done(record: Path, digest: str, takes: tuple[Path, ...]) -> bool:
+    """Whether the record vouches for these takes: the same key, and the takes there at the sizes it wrote."""
     from model_runtime.bounded import read_json
 
     try:
         content = read_json(record)
-    except GazeError:
+        return isinstance(content, dict) and content.get("key") == digest and content.get("bytes") == _sizes(takes)
+    except (GazeError, OSError):
         return False
-    return isinstance(content, dict) and content.get("key") == digest and all(path.is_file() for path in takes)
 
 
 def _job(line: BatchLine, settings: JobSettings) -> tuple[Status, str]:
@@ -150,6 +162,7 @@ def _job(line: BatchLine, settings: JobSettings) -> tuple[Status, str]:
         "engine": settings.engine,
         "code": key["code"],
         "frames": clip.n_frames,
+        "bytes": _sizes((npz, live_link)),
     }
     with atomic_output(record) as temporary:
         temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -96,3 +96,13 @@ def test_ray_outputs_are_bit_identical_to_the_local_pool(tmp_path: Path, voices:
     reference = _outputs(local)
     assert len(reference) == 48 and _outputs(out) == reference
     assert _partials(out) == []
+
+
+def test_an_address_nothing_answers_on_is_one_line_at_once(tmp_path: Path, voices: list[Path]):  # noqa: F811
+    manifest = _manifest(tmp_path / "m.csv", _good_rows(voices, 1))
+    (port,) = _free_ports(1)
+    result = subprocess.run(
+        [sys.executable, "-m", "model_runtime", "batch", str(manifest), "--out", str(tmp_path / "out"), "--ray", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in result.stderr

@@ -10,6 +10,7 @@ file system).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +29,18 @@ def chunk_size(lines: int, cpus: int) -> int:
     return max(1, min(_MAX_CHUNK, lines // (cpus * _TASKS_PER_CPU)))
 
 
+def _check_reachable(address: str) -> None:
+    """GazeError at once when ``address`` is a HOST:PORT nothing answers on (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # "auto", "local", ray://...: left to Ray
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10):
+            pass
+    except OSError as exc:
+        raise GazeError(f"--ray {address}: no Ray head answers there ({exc.strerror or exc}); start one with ray start --head, or check the address") from None
+
+
 def _import_ray() -> Any:
     try:
         import ray
@@ -39,6 +52,7 @@ def _import_ray() -> Any:
 def run_on_ray(lines: Sequence[BatchLine], settings: JobSettings, address: str, report: Callable[[LineResult], None]) -> None:
     """Run every line as a Ray task on the cluster at ``address`` and report each result as it comes."""
     ray = _import_ray()
+    _check_reachable(address)
     started_here = not ray.is_initialized()
     if started_here:
         try:

@@ -13,7 +13,7 @@ output     no        output name, without folder or extension (default: the audi
 rig        no        the character's rig .blend (Blender export: not done by the runtime yet)
 =========  ========  ==============================================================================
 
-Empty cells take the batch's defaults. A bad row does not stop the manifest: it becomes a
+Blank lines and lines starting with ``#`` are skipped. Empty cells take the batch's defaults. A bad row does not stop the manifest: it becomes a
 :class:`BadLine` with one message naming the manifest, the line and what was expected, and so does a
 row whose output name an earlier row already uses. A manifest that cannot be read at all (missing,
 not UTF-8 text, no ``audio`` column, beyond the limits) raises :class:`FileFormatError`.

@@ -10,6 +10,7 @@ frame. Without the comment the rate comes from the ``time_s`` column.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +25,28 @@ from model_runtime.takes.values import check_length, checked_motion
 
 FORMAT_NAME = "gaze-motion-clip"
 FORMAT_VERSION = 1
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # a fixed member time: the same clip, the same bytes
 
 
 def save_npz(clip: MotionClip, path: Path) -> None:
+    """The clip as a compressed .npz; the same clip gives the same bytes (members are stamped 1980-01-01, not now)."""
     meta = sorted(clip.meta.items())
-    with path.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            format=np.array(FORMAT_NAME),
-            version=np.array(FORMAT_VERSION),
-            fps=np.array(clip.fps),
-            channels=np.array(CHANNELS),
-            data=clip.data.astype(np.float32),
-            meta_keys=np.array([k for k, _ in meta], dtype=str),
-            meta_values=np.array([v for _, v in meta], dtype=str),
-        )
+    arrays = {
+        "format": np.array(FORMAT_NAME),
+        "version": np.array(FORMAT_VERSION),
+        "fps": np.array(clip.fps),
+        "channels": np.array(CHANNELS),
+        "data": clip.data.astype(np.float32),
+        "meta_keys": np.array([k for k, _ in meta], dtype=str),
+        "meta_values": np.array([v for _, v in meta], dtype=str),
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def open_npz(path: Path) -> dict[str, np.ndarray]:

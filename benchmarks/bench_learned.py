@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's runtime, not an installed one
 from model_runtime.audio import compute_features, load_audio, signal_from_array  # noqa: E402
 from model_runtime.audio.types import SAMPLE_RATE, AudioSignal  # noqa: E402
 from model_runtime.generate import Controls, generate  # noqa: E402
-from model_runtime.learned.engine import apply_controls, gaze_shifts, resolve_style_vector  # noqa: E402
+from model_runtime.learned.engine import controlled, resolve_style_vector, world_shifts  # noqa: E402
 from model_runtime.learned.features import audio_matrix  # noqa: E402
 from model_runtime.learned.models import shipped_models  # noqa: E402
 from model_runtime.learned.streaming import GeneratorStream, generate_frames  # noqa: E402
@@ -84,7 +84,7 @@ def main() -> int:
         "generator": lambda: generate_frames(models.generator, rows, style, seed=1),
     }
     angles = generate_frames(models.generator, rows, style, seed=1).astype(np.float64)
-    stages["controls + gaze shifts"] = lambda: gaze_shifts(*apply_controls(angles, Controls()), fps)
+    stages["controls + gaze shifts"] = lambda: world_shifts(controlled(angles, Controls())[1], fps)
     for name, action in stages.items():
         print(f"  {name:<44} {best(args.repeats, action) * 1000:8.1f} ms")
 

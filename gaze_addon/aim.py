@@ -19,6 +19,7 @@ Units: positions in armature space (the rig object's own units), angles in degre
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -91,7 +92,7 @@ def _matrix(m: Any) -> NDArray[np.float64]:
     return np.array(m, dtype=np.float64)
 
 
-def _rotation(m: NDArray[np.float64]) -> NDArray[np.float64]:
+def rotation_of(m: NDArray[np.float64]) -> NDArray[np.float64]:
     """The rotation part of a 4x4 or 3x3 matrix (scale and shear dropped)."""
     u, _, vt = np.linalg.svd(m[:3, :3])
     r: NDArray[np.float64] = u @ vt
@@ -118,6 +119,39 @@ class Pose:
     goal: NDArray[np.float64] | None
 
 
+def visit(scene: Any, frames: Iterable[float]) -> Iterator[int]:
+    """Evaluate the scene at each frame in turn (yielding its index); the current frame is put back."""
+    current, subframe = scene.frame_current, scene.frame_subframe
+    try:
+        for i, frame in enumerate(frames):
+            whole = int(np.floor(frame))
+            scene.frame_set(whole, subframe=float(frame - whole))
+            yield i
+    finally:
+        scene.frame_set(current, subframe=subframe)
+
+
+def head_frame_now(target: RigTarget) -> NDArray[np.float64]:
+    """The character axes (columns LEFT, UP, FORWARD, armature space) carried by the head as it is now posed."""
+    if not target.head_bone:
+        return target.frame
+    arm = target.armature
+    head: NDArray[np.float64] = rotation_of(_matrix(arm.pose.bones[target.head_bone].matrix)) @ rest_matrix(arm, target.head_bone).T @ target.frame
+    return head
+
+
+def eyes_in_head_now(target: RigTarget) -> NDArray[np.float64]:
+    """(2, 2) eye-in-head (pitch, yaw) of the left and right eyeball as now posed; NaN without an eyeball bone."""
+    out = np.full((2, 2), np.nan)
+    head = head_frame_now(target)
+    for side, ball in enumerate(target.eyeballs):
+        sight = line_of_sight(target, side)
+        if ball and sight is not None:
+            seen = rotation_of(_matrix(target.armature.pose.bones[ball].matrix)) @ sight
+            out[side] = np.array(angles_from_direction(head.T @ seen), dtype=np.float64).ravel()
+    return out
+
+
 def sample(scene: Any, target: RigTarget, frames: NDArray[np.float64], goal: tuple[Any, str] | None) -> Pose:
     """Evaluate the scene at each of ``frames`` and read what the eyes need; the frame is restored."""
     arm = target.armature
@@ -131,30 +165,24 @@ def sample(scene: Any, target: RigTarget, frames: NDArray[np.float64], goal: tup
     head_rest = rest_matrix(arm, target.head_bone) if target.head_bone else None
     balls = target.eyeballs
     drivers = (target.left_eye_bone, target.right_eye_bone)
-    current, subframe = scene.frame_current, scene.frame_subframe
-    try:
-        for i, frame in enumerate(frames):
-            whole = int(np.floor(frame))
-            scene.frame_set(whole, subframe=float(frame - whole))
-            world[i] = _matrix(arm.matrix_world)
-            if target.head_bone:
-                bone = arm.pose.bones[target.head_bone]
-                head[i] = _rotation(_matrix(bone.matrix)) @ head_rest.T  # type: ignore[union-attr]
-                pivot[i] = np.array(bone.head)
-            for side in (0, 1):
-                ball = balls[side]
-                if ball:
-                    centres[i, side] = np.array(arm.pose.bones[ball].head)
-                elif target.head_bone:
-                    centres[i, side] = pivot[i]
-                driver = drivers[side]
-                if driver and not target.eyes_by_shape_keys:
-                    pb = arm.pose.bones[driver]
-                    carried[i, side] = _matrix(pb.matrix) @ np.linalg.inv(_matrix(pb.matrix_basis))
-            if goals is not None and goal is not None:
-                goals[i] = _goal_world(goal)
-    finally:
-        scene.frame_set(current, subframe=subframe)
+    for i in visit(scene, frames):
+        world[i] = _matrix(arm.matrix_world)
+        if target.head_bone:
+            bone = arm.pose.bones[target.head_bone]
+            head[i] = rotation_of(_matrix(bone.matrix)) @ head_rest.T  # type: ignore[union-attr]
+            pivot[i] = np.array(bone.head)
+        for side in (0, 1):
+            ball = balls[side]
+            if ball:
+                centres[i, side] = np.array(arm.pose.bones[ball].head)
+            elif target.head_bone:
+                centres[i, side] = pivot[i]
+            driver = drivers[side]
+            if driver and not target.eyes_by_shape_keys:
+                pb = arm.pose.bones[driver]
+                carried[i, side] = _matrix(pb.matrix) @ np.linalg.inv(_matrix(pb.matrix_basis))
+        if goals is not None and goal is not None:
+            goals[i] = _goal_world(goal)
     return Pose(world, head, pivot, centres, carried, goals)
 
 
@@ -265,7 +293,7 @@ def rotation_keys(target: RigTarget, pose: Pose, dirs: NDArray[np.float64], side
     bone = (target.left_eye_bone, target.right_eye_bone)[side]
     assert bone is not None
     rest = rest_matrix(target.armature, bone)
-    carried = np.stack([_rotation(m) for m in pose.carried[:, side]]) @ rest.T  # rest -> carried, (n, 3, 3)
+    carried = np.stack([rotation_of(m) for m in pose.carried[:, side]]) @ rest.T  # rest -> carried, (n, 3, 3)
     in_rest = np.einsum("nji,nj->ni", carried, dirs[:, side])
     pitch, yaw = angles_from_direction(in_rest @ target.frame)
     return rig_pose.local_from_armature(rig_pose.eye_rotations(pitch, yaw, target.frame), rest)

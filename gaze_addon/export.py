@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from model_runtime import rig_pose
 from model_runtime.clip import MotionClip
-from model_runtime.conventions import angles_from_direction, head_angles
+from model_runtime.conventions import head_angles
 from model_runtime.errors import GazeError
 
 from . import aim, keyframes, layers, sound
@@ -53,31 +53,15 @@ def clip_from_scene(scene: Any, target: RigTarget, first: int, last: int) -> Mot
     if last - first + 1 > MAX_EXPORT_FRAMES:
         raise GazeError(f"Export: {last - first + 1} frames is more than a take holds (at most {MAX_EXPORT_FRAMES}); export a shorter range.")
     arm = target.armature
-    sight = [aim.line_of_sight(target, side) for side in (0, 1)]
     head_rest = keyframes.rest_matrix(arm, target.head_bone) if target.head_bone else None
-    rows = []
-    current = scene.frame_current
-    try:
-        for frame in range(first, last + 1):
-            scene.frame_set(frame)
-            row = np.zeros(9)
-            head_frame = target.frame
-            if target.head_bone and head_rest is not None:
-                bone = arm.pose.bones[target.head_bone]
-                local = np.array(bone.matrix_basis.to_3x3(), dtype=np.float64)[None]
-                row[0:3] = np.array(head_angles(rig_pose.to_character(rig_pose.armature_from_local(local, head_rest), target.frame)))[:, 0]
-                head_frame = aim._rotation(np.array(bone.matrix)) @ head_rest.T @ target.frame
-            for side, columns in ((0, slice(3, 5)), (1, slice(5, 7))):
-                ball = target.eyeballs[side]
-                los = sight[side]
-                if ball and los is not None:
-                    world = aim._rotation(np.array(arm.pose.bones[ball].matrix)) @ los
-                    row[columns] = np.array(angles_from_direction(head_frame.T @ world), dtype=np.float64).ravel()
-            row[7:9] = np.clip(_blinks(target), 0.0, 1.0)
-            rows.append(row)
-    finally:
-        scene.frame_set(current)
-    return MotionClip(fps=sound.scene_fps(scene), data=np.array(rows), meta={"source": f"Blender scene {scene.name}, frames {first}-{last}"})
+    rows = np.zeros((last - first + 1, 9))
+    for i in aim.visit(scene, range(first, last + 1)):
+        if target.head_bone and head_rest is not None:
+            local = np.array(arm.pose.bones[target.head_bone].matrix_basis.to_3x3(), dtype=np.float64)[None]
+            rows[i, 0:3] = np.array(head_angles(rig_pose.to_character(rig_pose.armature_from_local(local, head_rest), target.frame)))[:, 0]
+        rows[i, 3:7] = np.nan_to_num(aim.eyes_in_head_now(target)).ravel()
+        rows[i, 7:9] = np.clip(_blinks(target), 0.0, 1.0)
+    return MotionClip(fps=sound.scene_fps(scene), data=rows, meta={"source": f"Blender scene {scene.name}, frames {first}-{last}"})
 
 
 def take_range(target: RigTarget, frame: int) -> tuple[int, int] | None:

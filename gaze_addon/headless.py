@@ -243,14 +243,13 @@ def _preview(scene: Any, folder: Path, stem: str, outcome: pipeline.Outcome) -> 
         scene.frame_set(saved[5])
 
 
-def _export(scene: Any, args: argparse.Namespace, armature: Any, request: GenerateRequest, *, stem: str | None, outcome: pipeline.Outcome) -> str:
+def _export(args: argparse.Namespace, *, stem: str | None, outcome: pipeline.Outcome) -> str:
     from . import export
 
-    target = rig_mapping.resolve(request.mapping, armature, scene)
     path = Path(args.export_csv) / f"{stem}.csv" if stem is not None else Path(args.export_csv)
     if stem is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    clip = export.clip_from_scene(scene, target, round(outcome.first_frame), round(outcome.last_frame))
+    clip = export.clip_from_scene(_current_scene(), outcome.target, round(outcome.first_frame), round(outcome.last_frame))
     return f"exported {export.write_live_link(clip, path)}"
 
 
@@ -333,7 +332,7 @@ def run(args: argparse.Namespace) -> int:
             if args.preview:
                 notes.append(_preview(scene, Path(args.preview), Path(label).stem, outcome))
             if args.export_csv:
-                notes.append(_export(scene, args, armature, request, stem=Path(label).stem if batch else None, outcome=outcome))
+                notes.append(_export(args, stem=Path(label).stem if batch else None, outcome=outcome))
             if batch and path is not None:
                 out = Path(args.output) / f"{path.stem}.blend"
                 _save(out)

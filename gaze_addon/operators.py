@@ -60,11 +60,13 @@ class _OnACharacter:
         return _has_target(context)
 
 
-def _finish(operator: bpy.types.Operator, settings: GazeSettings, outcome: pipeline.Outcome) -> None:
-    for warning in outcome.warnings:
+def _done(operator: bpy.types.Operator, settings: GazeSettings, message: str, warnings: list[str] | tuple[str, ...] = ()) -> Result:
+    """Report the warnings and the message, and show them all on the panel's status line."""
+    for warning in warnings:
         operator.report({"WARNING"}, warning)
-    operator.report({"INFO"}, outcome.message)
-    settings.status = "; ".join([outcome.message, *outcome.warnings])
+    operator.report({"INFO"}, message)
+    settings.status = "; ".join([message, *warnings])
+    return {"FINISHED"}
 
 
 def _fail(operator: bpy.types.Operator, settings: GazeSettings, error: BaseException) -> Result:
@@ -92,8 +94,7 @@ def _generate(operator: bpy.types.Operator, context: bpy.types.Context, seed: in
     finally:
         if wm is not None:
             wm.progress_end()
-    _finish(operator, settings, outcome)
-    return {"FINISHED"}
+    return _done(operator, settings, outcome.message, outcome.warnings)
 
 
 class GAZE_OT_generate(_OnACharacter, bpy.types.Operator):
@@ -144,11 +145,7 @@ class GAZE_OT_remove(_OnACharacter, bpy.types.Operator):
         if not removed:
             self.report({"WARNING"}, "No generated takes on this character to remove.")
             return {"CANCELLED"}
-        for note in notes:
-            self.report({"WARNING"}, note)
-        settings.status = f"Removed {len(removed)} takes: {', '.join(removed[:4])}" + (" ..." if len(removed) > 4 else "")
-        self.report({"INFO"}, settings.status)
-        return {"FINISHED"}
+        return _done(self, settings, f"Removed {len(removed)} takes: {', '.join(removed[:4])}" + (" ..." if len(removed) > 4 else ""), notes)
 
 
 class GAZE_OT_conversation(bpy.types.Operator):
@@ -177,11 +174,7 @@ class GAZE_OT_conversation(bpy.types.Operator):
         except Exception as error:
             return _fail(self, settings, error)
         notes = [n for r in results for n in r.notes]
-        for note in notes:
-            self.report({"WARNING"}, note)
-        settings.status = "; ".join([f"Conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", *notes])
-        self.report({"INFO"}, settings.status)
-        return {"FINISHED"}
+        return _done(self, settings, f"Conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", notes)
 
 
 class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
@@ -202,9 +195,7 @@ class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
             return _fail(self, settings, GazeError("Select a sound strip in the Video Sequencer first (it becomes the active strip)."))
         armature = pipeline.target_armature(settings, context.active_object)
         conversation.assign(strip, armature.name)
-        settings.status = f"'{armature.name}' speaks the sound strip '{strip.name}'"
-        self.report({"INFO"}, settings.status)
-        return {"FINISHED"}
+        return _done(self, settings, f"'{armature.name}' speaks the sound strip '{strip.name}'")
 
 
 class GAZE_OT_clear_history(_OnACharacter, bpy.types.Operator):
@@ -217,9 +208,8 @@ class GAZE_OT_clear_history(_OnACharacter, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> Result:
         settings = scene_settings(_scene(context))
         dropped, deleted = takes.clear_history(_owners(settings, context))
-        settings.status = f"History cleared: {dropped} earlier recipes forgotten, {len(deleted)} kept takes deleted" + (f" ({', '.join(deleted[:3])})" if deleted else "")
-        self.report({"INFO"}, settings.status)
-        return {"FINISHED"}
+        deleted_names = f" ({', '.join(deleted[:3])})" if deleted else ""
+        return _done(self, settings, f"History cleared: {dropped} earlier recipes forgotten, {len(deleted)} kept takes deleted{deleted_names}")
 
 
 class GAZE_OT_apply_take(_OnACharacter, bpy.types.Operator):
@@ -249,8 +239,7 @@ class GAZE_OT_apply_take(_OnACharacter, bpy.types.Operator):
             outcome = pipeline.apply_take(scene, from_settings(settings), armature, path, float(self.start_frame))
         except Exception as error:
             return _fail(self, settings, error)
-        _finish(self, settings, outcome)
-        return {"FINISHED"}
+        return _done(self, settings, outcome.message, outcome.warnings)
 
 
 class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
@@ -283,9 +272,7 @@ class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
             out = export.write_live_link(export.clip_from_scene(scene, target, first, last), bpy.path.abspath(self.filepath))
         except Exception as error:
             return _fail(self, settings, error)
-        settings.status = f"Exported frames {first}-{last} to {out}"
-        self.report({"INFO"}, settings.status)
-        return {"FINISHED"}
+        return _done(self, settings, f"Exported frames {first}-{last} to {out}")
 
 
 CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

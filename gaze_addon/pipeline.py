@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from model_runtime.clip import MotionClip
-from model_runtime.conventions import angles_from_direction, snap_fps
+from model_runtime.conventions import snap_fps
 from model_runtime.errors import GazeError
 
 from . import aim, keyframes, layers, rig_mapping, sound, takes
@@ -29,6 +29,7 @@ _CHECK_FRAMES: Final[int] = 16
 class Outcome:
     message: str
     warnings: list[str]
+    target: rig_mapping.RigTarget  # what was keyed (resolved once, for what follows)
     lines: list[takes.TakeResult] = field(default_factory=list)
     clip: MotionClip | None = None
 
@@ -132,7 +133,7 @@ def run(scene: Any, request: GenerateRequest, armature: Any, seed: int | None = 
         warnings += fill_idle(scene, request, target, goal, used_seed)
     report(1.0)
     summary = "; ".join(r.summary() for r in results)
-    return Outcome(f"Gaze: {summary} on {target.describe()}", warnings, results, clip)
+    return Outcome(f"Gaze: {summary} on {target.describe()}", warnings, target, results, clip)
 
 
 def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarget, goal: tuple[Any, str] | None, seed: int) -> list[str]:
@@ -169,7 +170,7 @@ def apply_take(scene: Any, request: GenerateRequest, armature: Any, path: str, s
         scene, target, clip, start_frame=start_frame, name=f"Gaze take {label[:40]}", kind="line", line=f"take {label}", goal=None, look=None,
         layering=request.layering, info={"take": path},
     )  # fmt: skip
-    return Outcome(f"Gaze: {result.summary()} on {target.describe()}", target.notes + result.notes, [result], clip)
+    return Outcome(f"Gaze: {result.summary()} on {target.describe()}", target.notes + result.notes, target, [result], clip)
 
 
 # Constraints that pass a target bone's rotation on (a Damped Track only follows its position).
@@ -194,27 +195,12 @@ def check_eyes_turn(scene: Any, target: rig_mapping.RigTarget, result: takes.Tak
     arm = target.armature
     if target.eye_drive == "ROTATION" and not any(_followers(arm, scene, b) for b in target.eye_bones):
         return [_nothing_follows(target)]
-    frames = np.linspace(result.first_frame, result.last_frame, _CHECK_FRAMES)
-    sight = [aim.line_of_sight(target, s) for s in (0, 1)]
-    angles = []
-    current = scene.frame_current
-    try:
-        for frame in frames:
-            scene.frame_set(round(frame))
-            head = np.eye(3)
-            if target.head_bone:
-                head = aim._rotation(np.array(arm.pose.bones[target.head_bone].matrix)) @ keyframes.rest_matrix(arm, target.head_bone).T
-            for side, ball in enumerate(target.eyeballs):
-                los = sight[side]
-                if ball and los is not None:
-                    world = aim._rotation(np.array(arm.pose.bones[ball].matrix)) @ los
-                    angles.append(np.array(angles_from_direction((head @ target.frame).T @ world), dtype=np.float64).ravel())
-    finally:
-        scene.frame_set(current)
-    if not angles:
+    frames = np.round(np.linspace(result.first_frame, result.last_frame, _CHECK_FRAMES))
+    seen = np.array([aim.eyes_in_head_now(target) for _ in aim.visit(scene, frames)]).reshape(len(frames), -1)
+    seen = seen[:, ~np.isnan(seen).any(axis=0)]
+    if not seen.size:
         return []
-    spread = float(np.max(np.ptp(np.array(angles).reshape(len(frames), -1), axis=0)))
-    return [_nothing_follows(target)] if spread < 0.2 else []
+    return [_nothing_follows(target)] if float(np.max(np.ptp(seen, axis=0))) < 0.2 else []
 
 
 def _nothing_follows(target: rig_mapping.RigTarget) -> str:

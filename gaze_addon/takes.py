@@ -166,9 +166,9 @@ def key_take(
         if solution.clamped:
             result.notes.append(f"the eyes reach their limit ({aim.EYE_LIMIT_DEG:g} deg) on {solution.clamped} frames: the target is far round; raise Head or turn the character")
         curves: list[keyframes.Curve] = []
-        pitch = np.column_stack([aim.shape_angles(target, pose, solution.directions, s)[:, 0] for s in (0, 1)])
+        left, right = (aim.shape_angles(target, pose, solution.directions, s) for s in (0, 1))
+        pitch = np.column_stack([left[:, 0], right[:, 0]])
         if target.eyes_by_shape_keys and face is not None:
-            left, right = (aim.shape_angles(target, pose, solution.directions, s) for s in (0, 1))
             result.keys += keyframes.write_curves(face[0], face[1], frames, keyframes.eye_shape_curves(target, left, right))
         elif target.eye_drive == "TARGET":
             for side, bone in enumerate((target.left_eye_bone, target.right_eye_bone)):

@@ -143,15 +143,6 @@ def world_shifts(world_gaze: NDArray[np.float64], fps: float) -> NDArray[np.floa
     return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
 
 
-def gaze_shifts(head: NDArray[np.float64], left: NDArray[np.float64], right: NDArray[np.float64], fps: float) -> NDArray[np.float64]:
-    """(k, 2): time (s) and amplitude (deg) of each gaze shift in the world, for the blink sampler."""
-    from model_runtime.evaluation.events import detect_saccades
-
-    world = _world_gaze(head, left, right)
-    world /= np.linalg.norm(world, axis=1, keepdims=True)
-    return np.array([[s.start / fps, s.amplitude_deg] for s in detect_saccades(world, fps)]).reshape(-1, 2)
-
-
 @dataclass(frozen=True)
 class BlinkSource:
     """The performer style whose blink rate, length and partial share the blinks follow;

@@ -42,8 +42,6 @@ EYE_LIMIT_DEG: Final[float] = 40.0
 NEAREST_GOAL_M: Final[float] = 0.1
 # A goal further round than this from the character's forward (deg) is "behind" it.
 BEHIND_DEG: Final[float] = 100.0
-# The fixation distance (m) when the eyes look "forward" at nothing in particular.
-FORWARD_DISTANCE_M: Final[float] = 1.0
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,13 @@ def style_value(request: GenerateRequest, scene: Any, target: rig_mapping.RigTar
 
 def _within_engine_range(look: aim.LookAt | None) -> aim.LookAt | None:
     """The listener as the engines take it: within reach of a head turn (beyond, the eyes do the rest)."""
+    from model_runtime.generate import CONTROL_RANGES
+
     if look is None:
         return None
-    return aim.LookAt(float(np.clip(look.pitch_deg, -60.0, 60.0)), float(np.clip(look.yaw_deg, -90.0, 90.0)), float(np.clip(look.distance_m, 0.15, 1000.0)))
+    pitch, yaw, distance = (float(np.clip(value, *CONTROL_RANGES[name])) for name, value in (
+        ("look_at_pitch_deg", look.pitch_deg), ("look_at_yaw_deg", look.yaw_deg), ("look_at_distance_m", look.distance_m)))  # fmt: skip
+    return aim.LookAt(pitch, yaw, distance)
 
 
 def _controls(request: GenerateRequest, look: aim.LookAt | None) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from model_runtime.audio.types import SAMPLE_RATE, AudioSignal, SpeechFeatures
 from model_runtime.clip import MotionClip
@@ -26,6 +26,17 @@ from model_runtime.limits import MAX_TAKE_FRAMES, MAX_TAKE_SECONDS
 __all__ = ["ENGINES", "AudioInput", "Controls", "Engine", "Progress", "StyleInput", "generate", "resolve_style", "speech_features"]
 
 Progress = Callable[[float], None]
+
+
+# The range of each numeric control, (low, high).
+CONTROL_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "head_intensity": (0.0, 2.0),
+    "gaze_intensity": (0.0, 2.0),
+    "blink_rate_per_min": (0.0, 60.0),
+    "look_at_pitch_deg": (-60.0, 60.0),
+    "look_at_yaw_deg": (-90.0, 90.0),
+    "look_at_distance_m": (0.15, 1000.0),
+}
 
 
 @dataclass(frozen=True)
@@ -54,18 +65,10 @@ class Controls:
 
     def validated(self) -> Controls:
         """The same controls, or GazeError naming each value that is not a finite number in range."""
-        ranges = {
-            "head_intensity": (0.0, 2.0),
-            "gaze_intensity": (0.0, 2.0),
-            "blink_rate_per_min": (0.0, 60.0),
-            "look_at_pitch_deg": (-60.0, 60.0),
-            "look_at_yaw_deg": (-90.0, 90.0),
-            "look_at_distance_m": (0.15, 1000.0),
-        }
         problems = []
         if not isinstance(self.match_statistics, bool):
             problems.append(f"match_statistics = {self.match_statistics!r}, expected True or False")
-        for name, (low, high) in ranges.items():
+        for name, (low, high) in CONTROL_RANGES.items():
             value = getattr(self, name)
             if value is None and name == "blink_rate_per_min":
                 continue

@@ -146,8 +146,8 @@ def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarge
 
     fps = sound.scene_fps(scene)
     notes: list[str] = []
-    for freed in (layers.clear_range(o, -math.inf, math.inf, kind="idle") for o, _ in takes.owners(target)):
-        takes.retire(freed, notes)
+    # All owners' idle strips first, then one retire: a slotted take is on the armature and the face.
+    takes.retire([a for o, _ in takes.owners(target) for a in layers.clear_range(o, -math.inf, math.inf, kind="idle")], notes)
     idle_request = replace(request, style=request.style if request.style.source != "ACTION" else replace(request.style, source="DEFAULT"))
     for start, end, before, after in takes.gaps(target, int(scene.frame_start), int(scene.frame_end)):
         n = end - start + 1

@@ -5,6 +5,7 @@
 - The sequencer's strip collection is ``strips`` from 4.4 (``sequences`` before, gone in 5.0).
 - ``aud`` (audaspace) is missing from the PyPI 4.2 ``bpy`` wheel.
 - ``bpy.utils.register_cli_command`` exists from 4.2.
+- The glTF exporter's animation modes (one clip of the whole scene) exist from 3.6.
 """
 
 from __future__ import annotations
@@ -172,3 +173,15 @@ def audio_module() -> Any:
     except Exception:  # ImportError, or numpy's ABI check failing inside the import
         return None
     return aud
+
+
+def gltf_scene_animation() -> dict[str, Any]:
+    """The glTF exporter's arguments for one clip of the scene's evaluated animation (layers included).
+
+    Its animation modes arrived in 3.6; 3.4 can only export actions or NLA tracks one by one.
+    """
+    if VERSION < (3, 6, 0):
+        from model_runtime.errors import GazeError
+
+        raise GazeError(f"glTF export of a layered take needs Blender 3.6 or later (this is {bpy.app.version_string}); export FBX instead")
+    return {"export_animation_mode": "SCENE"}

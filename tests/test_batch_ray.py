@@ -20,6 +20,7 @@ import pytest
 from model_runtime.batch import JobSettings, read_manifest, run_batch
 from tests.conftest import ROOT
 from tests.test_batch import _good_rows, _manifest, _outputs, _partials, _report, voices  # noqa: F401  (voices: the fixture)
+from tests.test_batch_rig import BLENDER, RIG_HEADER, _exports, rig_blend, rig_rows  # noqa: F401  (rig_blend: the fixture)
 
 pytest.importorskip("ray")
 
@@ -96,6 +97,23 @@ def test_ray_outputs_are_bit_identical_to_the_local_pool(tmp_path: Path, voices:
     reference = _outputs(local)
     assert len(reference) == 48 and _outputs(out) == reference
     assert _partials(out) == []
+
+
+@pytest.mark.skipif(BLENDER is None, reason="no blender on PATH")
+def test_rig_exports_run_in_ray_workers_and_match_the_local_pool(tmp_path: Path, voices: list[Path], rig_blend: Path, ray_head: str):  # noqa: F811
+    manifest = _manifest(tmp_path / "m.csv", rig_rows(voices, rig_blend, 4), RIG_HEADER)
+    local = tmp_path / "local"
+    local.mkdir()
+    run_batch(read_manifest(manifest), JobSettings(local), report_path=local / "report.csv", jobs=2, progress=None)
+    out = tmp_path / "ray"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **LOOPBACK_ONLY)
+    env.pop("RAY_ADDRESS", None)
+    command = [sys.executable, "-m", "model_runtime", "batch", str(manifest), "--out", str(out), "--ray", ray_head]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all("FBX of 'DemoRig'" in row["message"] for row in _report(out / "report.csv").values())
+    reference = _exports(local)
+    assert len(reference) == 12 and _exports(out) == reference
 
 
 def test_an_address_nothing_answers_on_is_one_line_at_once(tmp_path: Path, voices: list[Path]):  # noqa: F811

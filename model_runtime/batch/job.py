@@ -5,12 +5,15 @@ A line's outputs in the batch folder ``OUT``:
 
 - ``OUT/NAME.npz``: the take
 - ``OUT/NAME.csv``: the same take as an ARKit / Live Link Face CSV
+- ``OUT/NAME.fbx`` or ``OUT/NAME.glb``, for a line with a rig: the take keyed onto the rig and
+  exported through Blender (:mod:`model_runtime.batch.blender`)
 - ``OUT/NAME.done.json``: the record, written last: the line's content key and what it was made from
 
 Each file is written whole or not at all (:func:`~model_runtime.outputs.atomic_output`), the record
 after the takes, so a line killed half-way has no record and is done again on the next run. The
 content key hashes everything the outputs depend on: the audio and style file bytes (or the preset
-name), seed, rate, engine and the runtime's code; a rerun skips a line whose key is unchanged.
+name), seed, rate, engine and the runtime's code, and for a rig export the rig's bytes, the
+armature, the format, the Blender and the add-on's code; a rerun skips a line whose key is unchanged.
 
 :func:`run_line` never raises for a bad line: it returns a failed :class:`LineResult` with the one
 line message, so a batch goes on; it is the one function every runner (processes, Ray) calls.
@@ -57,12 +60,19 @@ class JobSettings:
     out_dir: Path
     engine: str = "procedural"
     force: bool = False  # redo lines even when their record matches
+    rig_format: str = "fbx"  # what a line with a rig exports: one of blender.RIG_FORMATS
+    blender: str = "auto"  # which Blender exports it: see blender.exporter
 
 
 def outputs(settings: JobSettings, name: str) -> tuple[Path, Path, Path]:
     """The take, the Live Link CSV and the record of output ``name``."""
     base = settings.out_dir / name
     return base.with_name(name + ".npz"), base.with_name(name + ".csv"), base.with_name(name + RECORD_SUFFIX)
+
+
+def rig_output(settings: JobSettings, name: str) -> Path:
+    """The Blender export of output ``name`` (lines with a rig)."""
+    return settings.out_dir / f"{name}.{settings.rig_format}"
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +119,7 @@ def content_key(line: BatchLine, settings: JobSettings) -> dict[str, object]:
         style = f"file{Path(line.style).suffix.lower()}:{_file_hash(Path(line.style), 'style')}"
     else:
         raise GazeError(f"style {line.style!r} is neither a preset ({', '.join(PRESET_NAMES)}) nor an existing STYLE.json or take file")
-    return {
+    key: dict[str, object] = {
         "audio": _file_hash(line.audio, "audio"),
         "style": style,
         "seed": line.seed,
@@ -118,6 +128,17 @@ def content_key(line: BatchLine, settings: JobSettings) -> dict[str, object]:
         "code": code_version(),
         "outputs": ["npz", "livelink"],
     }
+    if line.rig is not None:
+        from model_runtime.batch.blender import addon_version, exporter
+
+        key["rig"] = {
+            "blend": _file_hash(line.rig, "rig"),
+            "armature": line.armature,
+            "blender": exporter(settings.blender).identity,
+            "addon": addon_version(),
+        }
+        key["outputs"] = ["npz", "livelink", settings.rig_format]
+    return key
 
 
 def _digest(key: dict[str, object]) -> str:
@@ -146,12 +167,25 @@ def _job(line: BatchLine, settings: JobSettings) -> tuple[Status, str]:
     key = content_key(line, settings)
     digest = _digest(key)
     npz, live_link, record = outputs(settings, line.output)
-    if not settings.force and _done(record, digest, (npz, live_link)):
+    written: tuple[Path, ...] = (npz, live_link) if line.rig is None else (npz, live_link, rig_output(settings, line.output))
+    if not settings.force and _done(record, digest, written):
         return "skipped", "unchanged since the last run"
     record.unlink(missing_ok=True)  # the old record must not vouch for half-written new takes
     clip = generate(line.audio, line.fps, engine=settings.engine, style=line.style, seed=line.seed)
     save_take(clip, npz, "npz")
     save_take(clip, live_link, "livelink")
+    message = f"{clip.n_frames} frames at {clip.fps:g} fps"
+    if line.rig is not None:
+        from model_runtime.batch.blender import RigExport, exporter
+
+        try:
+            with atomic_output(written[2]) as temporary:
+                exported = exporter(settings.blender).export(RigExport(line.rig, line.armature, npz, temporary, settings.rig_format))
+        except BaseException:
+            for path in written:  # a failed line leaves none of its outputs
+                path.unlink(missing_ok=True)
+            raise
+        message += f"; {exported}"
     content = {
         "key": digest,
         "line": line.number,
@@ -162,14 +196,12 @@ def _job(line: BatchLine, settings: JobSettings) -> tuple[Status, str]:
         "engine": settings.engine,
         "code": key["code"],
         "frames": clip.n_frames,
-        "bytes": _sizes((npz, live_link)),
+        "bytes": _sizes(written),
     }
+    if line.rig is not None:
+        content["rig"] = str(line.rig) + (f"#{line.armature}" if line.armature else "")
     with atomic_output(record) as temporary:
         temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    message = f"{clip.n_frames} frames at {clip.fps:g} fps"
-    if line.rig is not None:
-        # Hook for issue #28 part 1: the keyed action exported through Blender (FBX / glTF).
-        message += f"; rig {line.rig}: the Blender export (FBX / glTF) is not done by the runtime yet, only the take and Live Link CSV"
     return "ok", message
 
 

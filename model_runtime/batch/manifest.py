@@ -10,7 +10,8 @@ style      no        a preset name, a STYLE.json or a take file to take the styl
 seed       no        random seed, 0 to 2**32-1 (default 0)
 fps        no        frame rate of the outputs
 output     no        output name, without folder or extension (default: the audio file's stem)
-rig        no        the character's rig .blend (Blender export: not done by the runtime yet)
+rig        no        the character's rig .blend, ``RIG.blend#ARMATURE`` when it holds several: the
+                     keyed take is also exported through Blender (FBX or glTF, ``batch --rig-format``)
 =========  ========  ==============================================================================
 
 Blank lines and lines starting with ``#`` are skipped. Empty cells take the batch's defaults. A bad row does not stop the manifest: it becomes a
@@ -49,7 +50,8 @@ class BatchLine:
     seed: int
     fps: float
     output: str  # file name without extension, unique in the batch (case-insensitively)
-    rig: Path | None = None
+    rig: Path | None = None  # the character's .blend, for the Blender export
+    armature: str = ""  # the armature in it; empty: its only one
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,10 @@ def _line(row: dict[str, str], number: int, folder: Path, defaults: Defaults, wh
     from model_runtime.performer.presets import PRESET_NAMES
 
     style = style_text if style_text in PRESET_NAMES else str(folder / style_text) if style_text else defaults.style
-    rig_text = row.get("rig", "")
-    return BatchLine(number, audio, style, seed, fps, output, folder / rig_text if rig_text else None)
+    rig_text, _, armature = row.get("rig", "").partition("#")
+    if rig_text and not rig_text.lower().endswith(".blend"):
+        return bad(f"rig {Path(rig_text).name[:60]!r} is not a .blend; expected the character's rig as RIG.blend or RIG.blend#ARMATURE", output)
+    return BatchLine(number, audio, style, seed, fps, output, folder / rig_text if rig_text else None, armature.strip())
 
 
 def read_manifest(path: Path, defaults: Defaults = Defaults()) -> list[BatchLine | BadLine]:

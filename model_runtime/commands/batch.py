@@ -1,4 +1,5 @@
-"""``batch MANIFEST.csv --out DIR``: a take (.npz) and a Live Link Face CSV for every line of a manifest.
+"""``batch MANIFEST.csv --out DIR``: a take (.npz) and a Live Link Face CSV for every line of a manifest,
+and for a line with a rig .blend, the take keyed onto the rig and exported through Blender (FBX or glTF).
 
 Manifest columns: audio (needed), style, seed, fps, output, rig; see model_runtime.batch.manifest.
 A rerun skips the lines whose inputs and settings are unchanged; a bad line is reported and the
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from model_runtime.batch import Defaults, JobSettings, read_manifest, run_batch
+from model_runtime.batch.blender import RIG_FORMATS
 from model_runtime.commands.argtypes import frame_rate, seed, whole
 from model_runtime.commands.terminal import printable
 from model_runtime.generate import ENGINES
@@ -34,6 +36,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--style", default=DEFAULT_PRESET, help=f"style of lines with an empty style cell: a preset ({', '.join(PRESET_NAMES)}) or a file (default {DEFAULT_PRESET})")
     parser.add_argument("--seed", type=seed, default=0, help="seed of lines with an empty seed cell (default 0)")
     parser.add_argument("--fps", type=frame_rate, default=30.0, help="frame rate of lines with an empty fps cell (default 30)")
+    parser.add_argument("--rig-format", default="fbx", choices=RIG_FORMATS, help="what a line with a rig also writes through Blender: OUT/NAME.fbx or OUT/NAME.glb (default fbx)")
+    parser.add_argument(
+        "--blender", default="auto", metavar="auto|bpy|PATH",
+        help="Blender for the rig exports: auto (the bpy module when it imports, else blender on PATH), bpy, or an executable's path",
+    )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="redo every line, even those unchanged since the last run")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.set_defaults(func=run)
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     report = args.report or out / "report.csv"
     summary = run_batch(
         rows,
-        JobSettings(out_dir=out.resolve(), engine=args.engine, force=args.force),
+        JobSettings(out_dir=out.resolve(), engine=args.engine, force=args.force, rig_format=args.rig_format, blender=args.blender),
         report_path=report,
         jobs=args.jobs,
         ray_address=args.ray,

@@ -5,7 +5,8 @@ Who says a line: the sound strip's custom property ``gaze_character`` (set in th
 armature whose name begins the strip's name ("Ann: hello", "Ann_012", case ignored, the longest
 name wins). Every armature the add-on can map takes part, speaking or only listening. Where each
 character stands and faces comes from its rig: the point between its eyes in the world and its
-forward (:func:`rig_mapping.character_frame`) as the scene is at its first frame.
+forward, carried by the object and the rig's top bone (root or hips) as they are animated, frame
+by frame: characters may walk and turn during the conversation, and the others' eyes follow.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from model_runtime.errors import GazeError
 
-from . import compat, rig_mapping, sound, takes
+from . import aim, compat, rig_mapping, sound, takes
 from .request import GenerateRequest
 
 CHARACTER_PROPERTY: Final = "gaze_character"
@@ -26,6 +28,9 @@ ADDRESSEE_PROPERTY: Final = "gaze_addressee"  # a strip's optional addressee (de
 # The dialogue model puts the eyes this high above a character's root; the root is placed under them.
 _EYE_HEIGHT_M: Final = 1.6
 SCENE_LINE: Final = "conversation"
+_PROBES: Final = 16  # frames looked at to tell whether anyone moves
+_STILL_M: Final = 1e-3
+_STILL_DEG: Final = 0.1
 
 
 @dataclass
@@ -77,8 +82,18 @@ def cast(scene: Any, request: GenerateRequest) -> Cast:
     return Cast(targets, lines)
 
 
-def _placement(target: rig_mapping.RigTarget) -> tuple[tuple[float, float, float], float]:
-    """(root position under the eyes, heading in degrees from +X) of a character, in the world."""
+def _carrier(target: rig_mapping.RigTarget) -> str | None:
+    """The top bone above the eyes (the rig's root or hips): it carries the character about, and
+    the takes never key it, so where a character stands does not depend on its own gaze take."""
+    start = target.head_bone or next((b for b in target.eyeballs if b), "")
+    if not start:
+        return None
+    bone = target.armature.data.bones[start]
+    return str(bone.parent_recursive[-1].name) if bone.parent_recursive else None
+
+
+def _placement(target: rig_mapping.RigTarget) -> NDArray[np.float64]:
+    """(4,) x, y, z m of the root under the eyes and heading deg from +X, in the world, as the scene is now posed."""
     arm = target.armature
     world = np.array(arm.matrix_world, dtype=np.float64)
     balls = [b for b in target.eyeballs if b]
@@ -88,10 +103,51 @@ def _placement(target: rig_mapping.RigTarget) -> tuple[tuple[float, float, float
         local = np.array(arm.data.bones[target.head_bone].tail_local, dtype=np.float64)
     else:
         local = np.zeros(3)
+    forward = target.frame[:, 2]
+    carrier = _carrier(target)
+    if carrier is not None:  # rest to posed, by the carrying bone
+        moved = np.array(arm.pose.bones[carrier].matrix, dtype=np.float64) @ np.linalg.inv(np.array(arm.data.bones[carrier].matrix_local, dtype=np.float64))
+        local = moved[:3, :3] @ local + moved[:3, 3]
+        forward = moved[:3, :3] @ forward
     eyes = world[:3, :3] @ local + world[:3, 3]
-    forward = world[:3, :3] @ target.frame[:, 2]
-    heading = math.degrees(math.atan2(forward[1], forward[0]))
-    return (float(eyes[0]), float(eyes[1]), float(eyes[2] - _EYE_HEIGHT_M)), heading
+    forward = world[:3, :3] @ forward
+    return np.array([eyes[0], eyes[1], eyes[2] - _EYE_HEIGHT_M, math.degrees(math.atan2(forward[1], forward[0]))])
+
+
+def _moving(track: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Per frame of a (frames, 4) placement track: whether it differs from the frame before by over 1 mm or 0.1 deg."""
+    step = np.diff(track, axis=0)
+    step[:, 3] = (step[:, 3] + 180.0) % 360.0 - 180.0
+    changed = (np.linalg.norm(step[:, :3], axis=1) > _STILL_M) | (np.abs(step[:, 3]) > _STILL_DEG)
+    return np.concatenate([[False], changed])
+
+
+def _placements(scene: Any, targets: dict[str, rig_mapping.RigTarget], first: int, last: int, fps: float) -> dict[str, tuple[NDArray[np.float64], tuple[Any, ...]]]:
+    """Each character's placement at the first frame and, where it moves, waypoints (scene seconds)
+    at the frames where its motion starts, goes on and stops. A few frames are looked at first and
+    every frame only when something moved between them."""
+    from model_runtime.dialogue import Waypoint
+
+    names = list(targets)
+    probe = np.unique(np.round(np.linspace(first, last, _PROBES)).astype(int))
+    tracks = np.zeros((len(names), len(probe), 4))
+    for i in aim.visit(scene, probe):
+        tracks[:, i] = [_placement(targets[n]) for n in names]
+    out: dict[str, tuple[NDArray[np.float64], tuple[Any, ...]]] = {n: (tracks[k, 0], ()) for k, n in enumerate(names)}
+    if not any(_moving(tracks[k]).any() for k in range(len(names))):
+        return out
+    frames = np.arange(first, last + 1)
+    tracks = np.zeros((len(names), len(frames), 4))
+    for i in aim.visit(scene, frames):
+        tracks[:, i] = [_placement(targets[n]) for n in names]
+    for k, name in enumerate(names):
+        moving = _moving(tracks[k])
+        # Waypoints where motion starts (the still frame before it), goes on, and stops.
+        keep = moving | np.concatenate([moving[1:], [False]])
+        heading = np.degrees(np.unwrap(np.radians(tracks[k, :, 3])))
+        out[name] = (tracks[k, 0], tuple(Waypoint((f - first) / fps, tuple(tracks[k, f - first, :3].tolist()), float(heading[f - first]))
+                                         for f in frames[keep] if f > first))  # fmt: skip
+    return out
 
 
 def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | None = None) -> list[takes.TakeResult]:
@@ -103,9 +159,11 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
     first = int(scene.frame_start)
     who = cast(scene, request)
     characters, spoken = [], []
-    for name, target in who.targets.items():
-        position, heading = _placement(target)
-        characters.append(Character(name=name, position=position, eye_height_m=_EYE_HEIGHT_M, facing_deg=heading))
+    placed = _placements(scene, who.targets, first, int(scene.frame_end), fps)
+    for name in who.targets:
+        standing, moves = placed[name]
+        position = (float(standing[0]), float(standing[1]), float(standing[2]))
+        characters.append(Character(name=name, position=position, eye_height_m=_EYE_HEIGHT_M, facing_deg=float(standing[3]), moves=moves))
         for strip in who.lines[name]:
             source = sound.source_from_strip(strip, scene)
             signal = sound.load_line(source, request.audio.max_minutes)

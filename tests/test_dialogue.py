@@ -8,13 +8,14 @@ the timing are in benchmarks/dialogue_scene.py.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from model_runtime.cli import main
-from model_runtime.dialogue import Character, Dialogue, Line, parse_dialogue, perform_dialogue
+from model_runtime.dialogue import Character, Dialogue, Line, Waypoint, parse_dialogue, perform_dialogue
 from model_runtime.dialogue.measure import Figures, measure
 from model_runtime.dialogue.perform import perform_timeline
 from model_runtime.dialogue.timeline import Timeline, build_timeline
@@ -170,6 +171,17 @@ def _scene(tmp_path: Path, **changes: object) -> Path:
         ({"characters": [{"name": "Ann", "position": [0, 0, 0], "eye_height_m": 9}, {"name": "Ben", "position": [3, 0, 0]}]}, "eye_height_m"),
         ({"lines": {"character": "Ann"}}, "lines: expected a list"),
         ({"fps": "fast"}, "fps: expected a number"),
+        (
+            {"characters": [{"name": "Ann", "position": [0, 0, 0]},
+                            {"name": "Ben", "position": [3, 0, 0], "moves": [{"time_s": 4, "position": [2, 0, 0]}, {"time_s": 2, "position": [1, 0, 0]}]}]},
+            "characters[1].moves[1].time_s",
+        ),
+        (
+            {"characters": [{"name": "Ann", "position": [0, 0, 0]}, {"name": "Ben", "position": [3, 0, 0], "moves": [{"time_s": 4, "position": [-3, 0, 0]}]}]},
+            "inside each other",  # walks through Ann on the way (at about 2 s), though both ends are apart
+        ),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0]}, {"name": "Ben", "position": [3, 0, 0], "moves": [{"time_s": 1}]}]}, "moves[0]: missing field 'position'"),
+        ({"characters": [{"name": "Ann", "position": [0, 0, 0]}, {"name": "Ben", "position": [3, 0, 0], "moves": {"time_s": 1}}]}, "characters[1].moves: expected a list"),
     ],
 )
 def test_bad_scenes_are_one_clear_error(tmp_path: Path, changes: dict[str, object], message: str):
@@ -326,3 +338,27 @@ def test_scenes_without_lines_or_speech_still_perform():
     silence = signal_from_array(np.zeros(16000 * 3, dtype=np.float32), 16000)
     quiet = perform_dialogue(Dialogue(30.0, characters, (Line("A", silence, 0.5), Line("A", silence, 2.0), Line("B", silence, 2.5))))
     assert all(clip.n_frames == round((2.5 + 3.0 + 1.0) * 30) and np.all(np.isfinite(clip.data)) for clip in quiet.values())
+
+
+def test_a_character_who_moves_is_followed_by_the_others_eyes(two: tuple[Path, Timeline, dict[str, object], Figures]):
+    """Ben walks from in front of Ann to her left side (turning to keep facing her) in the middle of the
+    scene, and back: Ann's eyes follow him, and his look back at her turns with him."""
+    path = two[0]
+    dialogue = parse_dialogue(path)
+    ann, ben = dialogue.characters
+    walk = (Waypoint(20.0, (3.0, 0.0, 0.0), 180.0), Waypoint(26.0, (0.0, 3.0, 0.0), 270.0),
+            Waypoint(34.0, (0.0, 3.0, 0.0), 270.0), Waypoint(40.0, (3.0, 0.0, 0.0), 180.0))
+    moving = replace(dialogue, characters=(ann, replace(ben, facing_deg=180.0, moves=walk))).validated()
+    streams = np.random.SeedSequence([0, 0]).spawn(3)
+    timeline = build_timeline(moving, np.random.default_rng(streams[0]))
+    clips = perform_timeline(timeline, streams[1:])
+    figures = measure(timeline, clips)
+    for name, share in figures.listener_on_speaker.items():
+        assert 0.6 <= share <= 0.8, (name, share)
+    assert figures.max_gaze_step <= figures.gaze_step_bound and figures.max_head_step <= figures.head_step_bound
+    # Measured against where Ben stood at the start instead, Ann's listening gaze misses him while he is away.
+    still = measure(replace(timeline, dialogue=replace(moving, characters=(ann, replace(ben, facing_deg=180.0)))), clips)
+    assert still.listener_on_speaker["Ann"] < figures.listener_on_speaker["Ann"] - 0.15, (still.listener_on_speaker, figures.listener_on_speaker)
+    # While Ben stands at (0, 3), Ann's head has turned towards him (yaw to her left, +), as his has to her.
+    middle = slice(round(28 * moving.fps), round(33 * moving.fps))
+    assert np.mean(clips["Ann"].head[middle, 1]) > 15.0

@@ -9,6 +9,6 @@ character and frame who speaks and whom it looks at, :mod:`.perform` turns that 
 """
 
 from model_runtime.dialogue.perform import perform_dialogue
-from model_runtime.dialogue.scene import Character, Dialogue, Line, parse_dialogue
+from model_runtime.dialogue.scene import Character, Dialogue, Line, Waypoint, parse_dialogue
 
-__all__ = ["Character", "Dialogue", "Line", "parse_dialogue", "perform_dialogue"]
+__all__ = ["Character", "Dialogue", "Line", "Waypoint", "parse_dialogue", "perform_dialogue"]

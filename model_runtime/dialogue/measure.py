@@ -74,13 +74,12 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
     dialogue, fps, n = timeline.dialogue, timeline.fps, timeline.n
     names = [c.name for c in dialogue.characters]
     gaze = {name: world_gaze(clips[name]) for name in names}
+    times = np.arange(n) / fps
+    looks = {(a, b): dialogue.looks(a, b, times) for a in names for b in names if a != b}  # (frames, 3): characters may move
     off = {}  # (viewer, target) -> (frames,) angle deg
-    for a in names:
-        for b in names:
-            if a != b:
-                pitch, yaw, _ = dialogue.look(a, b)
-                towards = direction_from_angles(np.array(pitch), np.array(yaw))
-                off[a, b] = np.degrees(np.arccos(np.clip(gaze[a] @ towards, -1.0, 1.0)))
+    for (a, b), look in looks.items():
+        towards = direction_from_angles(look[:, 0], look[:, 1])
+        off[a, b] = np.degrees(np.arccos(np.clip(np.sum(gaze[a] * towards, axis=1), -1.0, 1.0)))
     listening: dict[str, float] = {}
     speaking_on: dict[str, float] = {}
     for who, name in enumerate(names):
@@ -156,12 +155,15 @@ def measure(timeline: Timeline, clips: dict[str, MotionClip], rng: np.random.Gen
 
     elevation: dict[bool, list[float]] = {True: [], False: []}
     for who, name in enumerate(names):
-        partner = [dialogue.look(name, other)[:2] if other != name else (0.0, 0.0) for other in names]
         looking_at = timeline.partner[who]
+        towards = np.zeros((n, 2))
+        for other, other_name in enumerate(names):
+            if other_name != name:
+                towards[looking_at == other] = looks[name, other_name][looking_at == other, :2]
         gaze_pitch = np.degrees(np.arcsin(np.clip(gaze[name][:, 1], -1.0, 1.0)))
         gaze_yaw = np.degrees(np.arctan2(gaze[name][:, 0], gaze[name][:, 2]))
-        d_pitch = gaze_pitch - np.array([partner[p][0] for p in looking_at])
-        d_yaw = gaze_yaw - np.array([partner[p][1] for p in looking_at])
+        d_pitch = gaze_pitch - towards[:, 0]
+        d_yaw = gaze_yaw - towards[:, 1]
         away = np.hypot(d_pitch, d_yaw) > AWAY_DEG
         for role in (True, False):
             frames = away & (timeline.speaking[who] == role)

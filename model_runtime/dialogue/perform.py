@@ -216,8 +216,13 @@ def _plan(
 
     partner = timeline.partner[who]
     names = [c.name for c in timeline.dialogue.characters]
-    looks = {other: timeline.dialogue.look(names[who], names[other]) for other in set(partner.tolist())}
-    target = np.array([looks[p][:2] for p in partner.tolist()]).reshape(n, 2)
+    # Where each partner's eyes are from this character's, frame by frame (characters may move).
+    times = np.arange(n) / fps
+    looks = np.zeros((n, 3))
+    for other in set(partner.tolist()):
+        mine = partner == other
+        looks[mine] = timeline.dialogue.looks(names[who], names[other], times[mine])
+    target = looks[:, :2]
     switches = np.flatnonzero(partner[1:] != partner[:-1]) + 1
     boundaries |= set(switches.tolist())
     for frame in switches.tolist():
@@ -242,7 +247,7 @@ def _plan(
                 shifts.append(np.array([first / fps, float(np.linalg.norm(away))]))
 
     world = _saccades_at(target + offsets, sorted(b for b in boundaries if 0 < b < n), fps)
-    distance = float(np.mean([looks[p][2] for p in partner.tolist()])) if n else 1.0
+    distance = float(np.mean(looks[:, 2])) if n else 1.0
     return _Gaze(world=world, offsets=offsets, spots=spots, shifts=np.array(shifts).reshape(-1, 2), distance_m=distance)
 
 

@@ -4,7 +4,9 @@ The world frame is right-handed with Z up, in metres (Blender's). A character st
 ``position`` (its root, on the floor), its eyes ``eye_height_m`` above it, facing the horizontal
 direction ``facing_deg`` (counter-clockwise from +X seen from above: 0 faces +X, -90 faces -Y as a
 Blender character built facing the Front view). Its character frame (model_runtime.conventions) is
-then FORWARD = (cos f, sin f, 0), UP = +Z, LEFT = UP x FORWARD.
+then FORWARD = (cos f, sin f, 0), UP = +Z, LEFT = UP x FORWARD. A character may move: its
+``moves`` are waypoints (time, position, facing) it passes through, linearly in between; the
+others look at where its eyes are at each frame.
 
 :meth:`Dialogue.validated` checks a scene however it was built (from JSON by :func:`parse_dialogue`,
 or directly by a caller) and fills in what may be left out: a character's facing (towards the
@@ -36,19 +38,34 @@ MAX_CHARACTERS: Final[int] = 16
 MAX_LINES: Final[int] = 10000
 # Scene coordinates beyond this (m) are refused: no one converses a kilometre away.
 MAX_COORDINATE_M: Final[float] = 1000.0
+MAX_WAYPOINTS: Final[int] = 200_000  # a waypoint a frame for nearly two hours at 30 fps
+# Moving characters are checked for standing inside each other at this step (s) and at their waypoints.
+_APART_CHECK_STEP_S: Final[float] = 0.1
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """Where a moving character is at ``time_s``: its root ``position`` (x, y, z) m and heading
+    ``facing_deg`` (None: the heading it had at the waypoint before)."""
+
+    time_s: float
+    position: tuple[float, float, float]
+    facing_deg: float | None = None
 
 
 @dataclass(frozen=True)
 class Character:
     """One character: ``name`` (unique), ``position`` (x, y, z) m of its root in the world frame,
     ``eye_height_m`` above the root, ``facing_deg`` its heading (None: towards the others' middle),
-    ``style`` a preset name, a STYLE.json or a take file (None: the scene's style)."""
+    ``style`` a preset name, a STYLE.json or a take file (None: the scene's style); ``moves``
+    waypoints in order of time (empty: it stands still at ``position``, which holds until the first)."""
 
     name: str
     position: tuple[float, float, float]
     eye_height_m: float = 1.6
     facing_deg: float | None = None
     style: str | None = None
+    moves: tuple[Waypoint, ...] = ()
 
     @property
     def eyes(self) -> NDArray[np.float64]:
@@ -56,12 +73,22 @@ class Character:
         out: NDArray[np.float64] = np.array(self.position, dtype=np.float64) + np.array([0.0, 0.0, self.eye_height_m])
         return out
 
-    def frame(self) -> NDArray[np.float64]:
-        """(3, 3) rows LEFT, UP, FORWARD of the character frame in world coordinates."""
-        f = math.radians(self.facing_deg or 0.0)
-        forward = np.array([math.cos(f), math.sin(f), 0.0])
-        up = np.array([0.0, 0.0, 1.0])
-        return np.stack([np.cross(up, forward), up, forward])
+    def placement(self, times: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """At scene ``times`` (n,) s: the eyes' world positions (n, 3) and character frames (n, 3, 3)
+        (rows LEFT, UP, FORWARD), moving linearly between waypoints (headings the short way round)."""
+        key_times = np.array([0.0] + [w.time_s for w in self.moves])
+        roots = np.array([self.position] + [w.position for w in self.moves], dtype=np.float64)
+        headings = [self.facing_deg or 0.0]
+        for waypoint in self.moves:
+            headings.append(headings[-1] if waypoint.facing_deg is None else waypoint.facing_deg)
+        turn = np.unwrap(np.radians(headings))
+        if self.moves and self.moves[0].time_s <= 0.0:  # a waypoint at 0 replaces the standing place
+            key_times, roots, turn = key_times[1:], roots[1:], turn[1:]
+        eyes = np.stack([np.interp(times, key_times, roots[:, axis]) for axis in range(3)], axis=-1) + np.array([0.0, 0.0, self.eye_height_m])
+        f = np.interp(times, key_times, turn)
+        forward = np.stack([np.cos(f), np.sin(f), np.zeros_like(f)], axis=-1)
+        up = np.broadcast_to(np.array([0.0, 0.0, 1.0]), forward.shape)
+        return eyes, np.stack([np.cross(up, forward), up, forward], axis=1)
 
 
 @dataclass(frozen=True)
@@ -93,12 +120,19 @@ class Dialogue:
         raise GazeError(f"{self.source}: no character named {name!r}; characters are {', '.join(c.name for c in self.characters)}")
 
     def look(self, viewer: str, target: str) -> tuple[float, float, float]:
-        """(pitch deg, yaw deg, distance m) from ``viewer``'s eyes to ``target``'s eyes, in the viewer's character frame."""
-        a, b = self.character(viewer), self.character(target)
-        offset = b.eyes - a.eyes
-        local = a.frame() @ offset
+        """(pitch deg, yaw deg, distance m) from ``viewer``'s eyes to ``target``'s eyes at the scene's start, in the viewer's character frame."""
+        pitch, yaw, distance = self.looks(viewer, target, np.zeros(1))[0]
+        return float(pitch), float(yaw), float(distance)
+
+    def looks(self, viewer: str, target: str, times: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(n, 3) pitch deg, yaw deg, distance m from ``viewer``'s eyes to ``target``'s at scene ``times``
+        (n,) s, in the viewer's character frame then (characters may move)."""
+        eyes_a, frames_a = self.character(viewer).placement(times)
+        eyes_b, _ = self.character(target).placement(times)
+        offset = eyes_b - eyes_a
+        local = np.einsum("nij,nj->ni", frames_a, offset)
         pitch, yaw = angles_from_direction(local)
-        return float(pitch), float(yaw), float(np.linalg.norm(offset))
+        return np.stack([pitch, yaw, np.linalg.norm(offset, axis=1)], axis=-1)
 
     def nearest(self, name: str) -> str:
         """The character nearest ``name`` (the first of equals)."""
@@ -131,14 +165,8 @@ class Dialogue:
                 raise GazeError(f"{where}: {field}.eye_height_m: expected a number in {low:g}..{high:g} m, got {c.eye_height_m!r}")
             if c.facing_deg is not None and not _finite(c.facing_deg):
                 raise GazeError(f"{where}: {field}.facing_deg: expected a finite number of degrees, got {c.facing_deg!r}")
-        for i, a in enumerate(self.characters):
-            for b in self.characters[i + 1 :]:
-                gap = float(np.linalg.norm(np.array(a.position[:2], dtype=np.float64) - np.array(b.position[:2], dtype=np.float64)))
-                if gap < MIN_SEPARATION_M:
-                    raise GazeError(
-                        f"{where}: characters {a.name!r} and {b.name!r} stand {gap:.2f} m apart, inside each other; "
-                        f"place them at least {MIN_SEPARATION_M:g} m apart"
-                    )
+            _check_moves(c, f"{where}: {field}.moves")
+        _check_apart(self.characters, where)
         characters = tuple(replace(c, facing_deg=_towards_others(c, self.characters)) if c.facing_deg is None else c for c in self.characters)
         scene = replace(self, fps=snap_fps(float(self.fps)), characters=characters)
         lines: list[Line] = []
@@ -164,6 +192,39 @@ class Dialogue:
 
 def _finite(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _check_moves(character: Character, where: str) -> None:
+    if len(character.moves) > MAX_WAYPOINTS:
+        raise GazeError(f"{where}: {len(character.moves)} waypoints; at most {MAX_WAYPOINTS}")
+    previous = -1.0
+    for k, waypoint in enumerate(character.moves):
+        if not _finite(waypoint.time_s) or not previous < waypoint.time_s <= MAX_TAKE_SECONDS:
+            raise GazeError(f"{where}[{k}].time_s: expected seconds in 0..{MAX_TAKE_SECONDS:g}, after the waypoint before ({previous:g}); got {waypoint.time_s!r}")
+        previous = float(waypoint.time_s)
+        if len(waypoint.position) != 3 or not all(_finite(v) and abs(v) <= MAX_COORDINATE_M for v in waypoint.position):
+            raise GazeError(f"{where}[{k}].position: expected three finite numbers (x, y, z m) within {MAX_COORDINATE_M:g} m, got {waypoint.position!r}")
+        if waypoint.facing_deg is not None and not _finite(waypoint.facing_deg):
+            raise GazeError(f"{where}[{k}].facing_deg: expected a finite number of degrees, got {waypoint.facing_deg!r}")
+
+
+def _check_apart(characters: tuple[Character, ...], where: str) -> None:
+    """GazeError when two characters' roots come closer than :data:`MIN_SEPARATION_M` (at the
+    start, at any waypoint, or every :data:`_APART_CHECK_STEP_S` while anyone moves)."""
+    last = max((w.time_s for c in characters for w in c.moves), default=0.0)
+    steps = min(int(last / _APART_CHECK_STEP_S) + 1, MAX_WAYPOINTS)
+    times = np.unique(np.concatenate([np.linspace(0.0, last, steps + 1), [w.time_s for c in characters for w in c.moves]]))
+    roots = [c.placement(times)[0][:, :2] for c in characters]
+    for i, a in enumerate(characters):
+        for j in range(i + 1, len(characters)):
+            gaps = np.linalg.norm(roots[i] - roots[j], axis=1)
+            k = int(np.argmin(gaps))
+            if gaps[k] < MIN_SEPARATION_M:
+                when = "" if not last else f" at {times[k]:.2f} s"
+                raise GazeError(
+                    f"{where}: characters {a.name!r} and {characters[j].name!r} stand {gaps[k]:.2f} m apart{when}, inside each other; "
+                    f"place them at least {MIN_SEPARATION_M:g} m apart"
+                )
 
 
 def _towards_others(character: Character, characters: tuple[Character, ...]) -> float:
@@ -214,6 +275,23 @@ def parse_dialogue(path: str | Path) -> Dialogue:
         if not isinstance(position, list) or len(position) != 3:
             raise FileFormatError(path, f"expected [x, y, z] in metres, got {position!r}", f"{where}.position")
         facing = item.get("facing_deg")
+        moves = item.get("moves", [])
+        if not isinstance(moves, list) or len(moves) > MAX_WAYPOINTS:
+            raise FileFormatError(path, f"expected a list of at most {MAX_WAYPOINTS} waypoints", f"{where}.moves")
+        waypoints = []
+        for k, move in enumerate(moves):
+            at = f"{where}.moves[{k}]"
+            if not isinstance(move, dict):
+                raise FileFormatError(path, "expected an object with time_s, position and optionally facing_deg", at)
+            spot = need(move, "position", at)
+            if not isinstance(spot, list) or len(spot) != 3:
+                raise FileFormatError(path, f"expected [x, y, z] in metres, got {spot!r}", f"{at}.position")
+            turn = move.get("facing_deg")
+            waypoints.append(Waypoint(
+                time_s=number(need(move, "time_s", at), f"{at}.time_s"),
+                position=(number(spot[0], f"{at}.position"), number(spot[1], f"{at}.position"), number(spot[2], f"{at}.position")),
+                facing_deg=None if turn is None else number(turn, f"{at}.facing_deg"),
+            ))
         style = item.get("style")
         if style is not None:
             style = text(style, f"{where}.style")
@@ -225,6 +303,7 @@ def parse_dialogue(path: str | Path) -> Dialogue:
             eye_height_m=number(item.get("eye_height_m", 1.6), f"{where}.eye_height_m"),
             facing_deg=None if facing is None else number(facing, f"{where}.facing_deg"),
             style=style,
+            moves=tuple(waypoints),
         ))
     lines = []
     for i, item in enumerate(items("lines")):

@@ -65,6 +65,33 @@ def test_listeners_look_at_the_speaker_and_everyone_keeps_living(empty_file, tmp
     assert np.ptp(np.array(turns), axis=0).max() > 0.005
 
 
+def test_listeners_follow_a_speaker_who_walks(empty_file, tmp_path):
+    """Ben walks 2.5 m to the side while he speaks, turning to keep facing Ann, by his root bone
+    (as a walk cycle moves a character); Ann's eyes stay on his, in world space."""
+    scene = empty_file
+    ann, ben = two_characters(scene, tmp_path)
+    root = ben.pose.bones["root"]
+    root.rotation_mode = "XYZ"
+    for frame, x, turn in ((150, 0.0, 0.0), (250, 2.5, -math.atan2(2.5, 3.0))):
+        root.location = (x, 0.0, 0.0)  # the root's rest points up (+Z): its local X is Ben's world -X, so he walks to -X
+        root.rotation_euler = (0.0, turn, 0.0)  # about the root's own axis, which is world Z
+        root.keyframe_insert("location", frame=frame)
+        root.keyframe_insert("rotation_euler", frame=frame)
+    conversation.run(scene, GenerateRequest())
+    on_speaker, moved = [], []
+    for frame in range(150, 260, 2):
+        scene.frame_set(frame)
+        target = np.mean([sight(ben, b)[1] for b in ("left_eye", "right_eye")], axis=0)
+        moved.append(target)
+        errors = [angle_deg(d, target - c) for d, c in (sight(ann, b) for b in ("left_eye", "right_eye"))]
+        on_speaker.append(max(errors) < 3.0)
+    share = float(np.mean(on_speaker))
+    print(f"listener on a walking speaker within 3 deg: {share:.2f} of listening frames")
+    assert 0.5 <= share <= 0.95, share
+    ann_eyes = sight(ann, "left_eye")[1]
+    assert angle_deg(moved[0] - ann_eyes, moved[-1] - ann_eyes) > 30.0  # eyes that stayed where he began would miss him
+
+
 def test_a_strip_nobody_speaks_is_named(empty_file, tmp_path):
     scene = empty_file
     two_characters(scene, tmp_path)

@@ -3,7 +3,9 @@ the others' (:mod:`model_runtime.dialogue`), keyed as one take per character on 
 
 Who says a line: the sound strip's custom property ``gaze_character`` (set in the panel), else the
 armature whose name begins the strip's name ("Ann: hello", "Ann_012", case ignored, the longest
-name wins). Every armature the add-on can map takes part, speaking or only listening. Where each
+name wins). Every armature the add-on can map takes part, speaking or only listening. A strip's
+``gaze_seed`` gives its line a performance of its own (:func:`regenerate_line` sets it): the
+speaker's motion around that line changes, nothing else. Where each
 character stands and faces comes from its rig: the point between its eyes in the world and its
 forward, carried by the object and the rig's top bone (root or hips) as they are animated, frame
 by frame: characters may walk and turn during the conversation, and the others' eyes follow.
@@ -25,6 +27,8 @@ from .request import GenerateRequest
 
 CHARACTER_PROPERTY: Final = "gaze_character"
 ADDRESSEE_PROPERTY: Final = "gaze_addressee"  # a strip's optional addressee (default: who spoke last)
+LINE_SEED_PROPERTY: Final = "gaze_seed"  # a strip's own seed: its line performed anew, the rest as it was
+MAX_LINE_SEED: Final = 2**31 - 1  # what a Blender integer property holds
 # The dialogue model puts the eyes this high above a character's root; the root is placed under them.
 _EYE_HEIGHT_M: Final = 1.6
 SCENE_LINE: Final = "conversation"
@@ -171,7 +175,7 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
             addressee = strip.get(ADDRESSEE_PROPERTY) or None
             if addressee is not None and str(addressee) not in who.targets:
                 raise GazeError(f"The sound strip '{strip.name}' is said to '{addressee}', who is no character of the scene ({', '.join(who.targets)}).")
-            spoken.append(Line(character=name, audio=signal, start_s=start, addressee=str(addressee) if addressee else None))
+            spoken.append(Line(character=name, audio=signal, start_s=start, addressee=str(addressee) if addressee else None, seed=line_seed(strip)))
     spoken.sort(key=lambda line: line.start_s)
     end_s = (int(scene.frame_end) - first + 1) / fps
     dialogue = Dialogue(fps=fps, characters=tuple(characters), lines=tuple(spoken), source=f"scene '{scene.name}'", end_s=end_s)
@@ -196,6 +200,37 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
             )
         )  # fmt: skip
     return results
+
+
+def line_seed(strip: Any) -> int | None:
+    """The strip's own seed (:data:`LINE_SEED_PROPERTY`), or None; GazeError naming the strip when it is no seed."""
+    value = strip.get(LINE_SEED_PROPERTY)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LINE_SEED:
+        raise GazeError(f"The sound strip '{strip.name}' has {LINE_SEED_PROPERTY} = {value!r}; expected a whole number from 0 to {MAX_LINE_SEED}, or none.")
+    return value
+
+
+def regenerate_line(scene: Any, request: GenerateRequest, strip: Any, seed: int) -> list[takes.TakeResult]:
+    """Perform the line of ``strip`` anew with ``seed``: its speaker's take is keyed again, differing
+    only around that line; every other character's take stays as it is."""
+    who = cast(scene, request)
+    speaker = next((name for name, strips in who.lines.items() if any(s == strip for s in strips)), None)
+    if speaker is None:
+        raise GazeError(f"The sound strip '{strip.name}' is no line of the conversation (muted, or not a sound strip).")
+    if not 0 <= seed <= MAX_LINE_SEED:
+        raise GazeError(f"Line seed {seed}: expected a whole number from 0 to {MAX_LINE_SEED}.")
+    previous = strip.get(LINE_SEED_PROPERTY)
+    strip[LINE_SEED_PROPERTY] = seed
+    try:
+        return run(scene, request, only=speaker)
+    except BaseException:
+        if previous is None:
+            del strip[LINE_SEED_PROPERTY]
+        else:
+            strip[LINE_SEED_PROPERTY] = previous
+        raise
 
 
 def assign(strip: Any, character: str) -> None:

@@ -37,7 +37,7 @@ import bpy
 
 from model_runtime.errors import GazeError
 
-from . import aim, pipeline, rig_mapping, takes
+from . import aim, compat, pipeline, rig_mapping, takes
 from .properties import scene_settings
 from .request import LAYERINGS, AudioChoice, GenerateRequest, StyleChoice, from_settings
 
@@ -66,12 +66,24 @@ def _pair(text: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def _line_seed(text: str) -> tuple[str, int]:
+    strip, equals, seed = text.rpartition("=")
+    if not equals or not strip or not seed.isdigit() or int(seed) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected STRIP=SEED, a sound strip's name and a whole number from 0 to {MAX_SEED}")
+    return strip, int(seed)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gaze", description="Key speech-driven gaze, head and blink motion onto a rig.")
     p.add_argument("--audio", help="audio file, or a folder of them (batch); default: the scene's sound strip")
     p.add_argument("--strip", help="the sound strip to use (default: the one under the playhead, or the only one)")
     p.add_argument("--all-lines", action="store_true", default=None, help="one take per unmuted sound strip of the scene")
     p.add_argument("--conversation", action="store_true", help="the whole conversation: every armature speaks its strips (named 'Ann: ...') and listens to the others'")
+    p.add_argument("--character", help="with --conversation: key only this character again; the others' takes stay")
+    p.add_argument(
+        "--line-seed", type=_line_seed, action="append", default=[], metavar="STRIP=SEED",
+        help="with --conversation: the line of this sound strip performed with its own seed (the rest stays as it was); repeatable",
+    )  # fmt: skip
     p.add_argument("--blend", help="open this .blend first (for `blender -c gaze`)")
     p.add_argument("--style", help="preset name, take file (.csv/.npz/.npy), STYLE.json, or action:NAME")
     p.add_argument("--armature", help="armature object name (default: the only armature in the scene)")
@@ -300,6 +312,8 @@ def run(args: argparse.Namespace) -> int:
             raise GazeError(f"--blend {args.blend}: Blender cannot open it ({str(error).strip().splitlines()[-1]}).") from None
     _ensure_registered()
     scene = _current_scene()
+    if (args.character or args.line_seed) and not args.conversation:
+        raise GazeError("--character and --line-seed go with --conversation.")
     if args.conversation:
         return _conversation(args, scene)
     armature = _armature(args.armature)
@@ -359,7 +373,12 @@ def _conversation(args: argparse.Namespace, scene: Any) -> int:
     from . import conversation
 
     _check_output(args, batch=False)
-    results = conversation.run(scene, request_from_args(args, scene))
+    strips = {strip.name: strip for strip in compat.sound_strips(scene)}
+    for name, seed in args.line_seed:
+        if name not in strips:
+            raise GazeError(f"--line-seed {name}={seed}: no sound strip named '{name}' in the scene '{scene.name}'.")
+        strips[name][conversation.LINE_SEED_PROPERTY] = seed
+    results = conversation.run(scene, request_from_args(args, scene), only=args.character)
     print(f"gaze: ok   conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", flush=True)
     if args.output:
         out = Path(args.output).resolve()

@@ -177,6 +177,35 @@ class GAZE_OT_conversation(bpy.types.Operator):
         return _done(self, settings, f"Conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", notes)
 
 
+class GAZE_OT_regenerate_line(bpy.types.Operator):
+    """Perform the Sequencer's active sound strip anew with a new seed: its speaker's motion around that line changes, nothing else"""
+
+    bl_idname = "gaze.regenerate_line"
+    bl_label = "Regenerate Line"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return GAZE_OT_conversation.poll(context)
+
+    def execute(self, context: bpy.types.Context) -> Result:
+        from . import conversation
+
+        scene = _scene(context)
+        settings = scene_settings(scene)
+        editor = scene.sequence_editor
+        strip = editor.active_strip if editor is not None else None
+        try:
+            if strip is None or strip.type != "SOUND":
+                raise GazeError("Select the line's sound strip in the Video Sequencer first (it becomes the active strip).")
+            seed = random.randrange(0, conversation.MAX_LINE_SEED)
+            results = conversation.regenerate_line(scene, from_settings(settings), strip, seed)
+        except Exception as error:
+            return _fail(self, settings, error)
+        notes = [n for r in results for n in r.notes]
+        return _done(self, settings, f"Line '{strip.name}' performed anew (seed {seed}); {results[0].summary()}", notes)
+
+
 class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
     """Say that the character (the panel's armature, else the active one) speaks the sequencer's active sound strip"""
 
@@ -275,4 +304,4 @@ class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
         return _done(self, settings, f"Exported frames {first}-{last} to {out}")
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_regenerate_line, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

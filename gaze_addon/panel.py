@@ -94,6 +94,7 @@ class GAZE_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("gaze.conversation", text="Conversation", icon="COMMUNITY")
         row.operator("gaze.assign_strip", text="Assign Strip", icon="SPEAKER")
+        layout.operator("gaze.regenerate_line", text="New Seed for Line", icon="FILE_REFRESH")
         layout.operator("gaze.clear_history", icon="X")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:

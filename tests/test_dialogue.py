@@ -362,3 +362,28 @@ def test_a_character_who_moves_is_followed_by_the_others_eyes(two: tuple[Path, T
     # While Ben stands at (0, 3), Ann's head has turned towards him (yaw to her left, +), as his has to her.
     middle = slice(round(28 * moving.fps), round(33 * moving.fps))
     assert np.mean(clips["Ann"].head[middle, 1]) > 15.0
+
+
+def test_a_line_with_its_own_seed_changes_that_line_only(two: tuple[Path, Timeline, dict[str, object], Figures]):
+    """Regenerating one line (its own seed): the speaker's motion changes while it says that line and
+    is bit-identical a second away from it; the other characters do not change at all."""
+    dialogue = parse_dialogue(two[0])
+    base = perform_dialogue(dialogue, seed=3)
+    k = 5
+    reseeded = replace(dialogue, lines=tuple(replace(line, seed=77) if i == k else line for i, line in enumerate(dialogue.lines)))
+    again = perform_dialogue(reseeded, seed=3)
+    assert perform_dialogue(reseeded, seed=3)["Ann"].data.tobytes() == again["Ann"].data.tobytes()  # deterministic
+    line = dialogue.lines[k]
+    fps = dialogue.fps
+    first = round((line.start_s - 1.0) * fps)  # a second before the line: blinks and the cross-fade reach that far
+    speaker, other = line.character, next(c.name for c in dialogue.characters if c.name != line.character)
+    assert again[other].data.tobytes() == base[other].data.tobytes()
+    timeline = build_timeline(reseeded, np.random.default_rng(0))
+    end = next(sl.end for sl in timeline.lines if sl.start == round(line.start_s * fps))
+    outside = np.ones(base[speaker].n_frames, dtype=bool)
+    outside[first : end + round(fps)] = False
+    assert np.array_equal(again[speaker].data[outside], base[speaker].data[outside])
+    inside = slice(round(line.start_s * fps) + round(0.3 * fps), end - round(0.3 * fps))
+    assert np.abs(again[speaker].data[inside] - base[speaker].data[inside]).max() > 1.0
+    figures = measure(build_timeline(reseeded, np.random.default_rng(np.random.SeedSequence([3, 0]).spawn(3)[0])), again)
+    assert figures.max_gaze_step <= figures.gaze_step_bound and figures.max_head_step <= figures.head_step_bound

@@ -69,6 +69,8 @@ SLOT_BLINK_CHANCE: Final[float] = 0.6
 LONG_BLINK_SHARE: Final[float] = 0.3
 _LONG_BLINK_S: Final[tuple[float, float]] = (0.5, 0.7)
 _SLOT_GAP_S: Final[float] = 0.8
+# A line performed with its own seed cross-fades into the scene's performance over this long (s) on either side.
+SPLICE_FADE_S: Final[float] = 0.25
 # Time constant (s) of the head's turn towards a new partner.
 _PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
@@ -139,6 +141,12 @@ def perform_timeline(
         except GazeError as exc:
             raise GazeError(f"{timeline.dialogue.source}: characters[{who}].style: {exc}") from None
         data = _perform_character(timeline, who, own_style, stream=streams[who], scene_speech=scene_speech, controls=controls)
+        for line in timeline.lines:
+            if line.speaker == who and line.seed is not None:
+                # The line's own performance: the character performed with the line's seed, cut in over the line.
+                own = np.random.SeedSequence(streams[who].entropy, spawn_key=(*streams[who].spawn_key, 1 << 32, line.seed))
+                variant = _perform_character(timeline, who, own_style, stream=own, scene_speech=scene_speech, controls=controls)
+                data = _splice(data, variant, line.start, line.end, timeline.fps)
         if progress is not None:
             progress((who + 1) / count)
         meta = {"made_by": "performer", "engine": "procedural", "dialogue": timeline.dialogue.source, "character": character.name}
@@ -332,6 +340,36 @@ def _nods(timeline: Timeline, who: int, rng: np.random.Generator) -> NDArray[np.
     return out
 
 
+def _blinks_peaking(closure: NDArray[np.float64], where: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """The blinks of ``closure`` (frames, 2) whose deepest frame falls where ``where`` (frames,) holds (others removed)."""
+    out = np.zeros_like(closure)
+    closed = closure.max(axis=1) > 0.0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(np.int8), [0]])))
+    for first, last in zip(edges[::2], edges[1::2], strict=True):
+        if where[first + int(np.argmax(closure[first:last].max(axis=1)))]:
+            out[first:last] = closure[first:last]
+    return out
+
+
+def _splice(base: NDArray[np.float64], variant: NDArray[np.float64], first: int, last: int, fps: float) -> NDArray[np.float64]:
+    """``base`` (frames, channels) with ``variant`` over frames [first, last): head and eyes
+    cross-fade over :data:`SPLICE_FADE_S` on either side, each blink comes whole from the one its
+    deepest frame belongs to. Frames further away are ``base``'s, untouched."""
+    n = len(base)
+    fade = max(1, round(SPLICE_FADE_S * fps))
+    weight = np.zeros(n)
+    weight[max(0, first) : min(n, last)] = 1.0
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(1, fade + 1) / (fade + 1))
+    before = np.arange(first - fade, first)
+    after = np.arange(last, last + fade)
+    weight[before[(before >= 0) & (before < n)]] = ramp[(before >= 0) & (before < n)]
+    weight[after[(after >= 0) & (after < n)]] = ramp[::-1][(after >= 0) & (after < n)]
+    out = base * (1.0 - weight[:, None]) + variant * weight[:, None]
+    inside = weight >= 0.5
+    out[:, BLINKS] = np.maximum(_blinks_peaking(base[:, BLINKS], ~inside), _blinks_peaking(variant[:, BLINKS], inside))
+    return out
+
+
 def _role_blinks(
     speech: tuple[SpeechFeatures, SpeechFeatures], fps: float, speaking: NDArray[np.bool_], styles: tuple[PerformerStyle, PerformerStyle], *,
     shifts: NDArray[np.float64], rng: np.random.Generator, slots: NDArray[np.float64],
@@ -350,13 +388,19 @@ def _role_blinks(
     top_up = listening_style.blink_rate_per_min * max(0.0, 1.0 - slot_times.size / max(1e-9, listening_style.blink_rate_per_min * listening_minutes))
     for role, features, blink_style, rate in ((True, speech[0], speaking_style, None), (False, speech[1], listening_style, top_up)):
         closure = sample_blinks(features, fps, blink_style, rng, gaze_shifts=shifts, rate_per_min=rate)
-        closed = closure.max(axis=1) > 0.0
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(np.int8), [0]])))
-        for first, last in zip(edges[::2], edges[1::2], strict=True):
-            peak = first + int(np.argmax(closure[first:last].max(axis=1)))
-            near_slot = not role and slot_times.size and float(np.min(np.abs(slot_times - first / fps))) < _SLOT_GAP_S
-            if bool(speaking[peak]) == role and not near_slot:
-                out[first:last] = np.maximum(out[first:last], closure[first:last])
+        in_role = speaking == role
+        if not role and slot_times.size:  # no second blink near a feedback-slot blink
+            in_role &= _apart_from(np.arange(n) / fps, slot_times, _SLOT_GAP_S)
+        out = np.maximum(out, _blinks_peaking(closure, in_role))
+    return out
+
+
+def _apart_from(times: NDArray[np.float64], marks: NDArray[np.float64], gap: float) -> NDArray[np.bool_]:
+    """Per time (n,): whether the nearest of the sorted ``marks`` is at least ``gap`` away."""
+    at = np.searchsorted(marks, times)
+    before = np.abs(times - marks[np.clip(at - 1, 0, len(marks) - 1)])
+    after = np.abs(marks[np.clip(at, 0, len(marks) - 1)] - times)
+    out: NDArray[np.bool_] = np.minimum(before, after) >= gap
     return out
 
 

@@ -38,6 +38,7 @@ MAX_CHARACTERS: Final[int] = 16
 MAX_LINES: Final[int] = 10000
 # Scene coordinates beyond this (m) are refused: no one converses a kilometre away.
 MAX_COORDINATE_M: Final[float] = 1000.0
+MAX_LINE_SEED: Final[int] = 2**32 - 1
 MAX_WAYPOINTS: Final[int] = 200_000  # a waypoint a frame for nearly two hours at 30 fps
 # Moving characters are checked for standing inside each other at this step (s) and at their waypoints.
 _APART_CHECK_STEP_S: Final[float] = 0.1
@@ -94,12 +95,15 @@ class Character:
 @dataclass(frozen=True)
 class Line:
     """One line: ``character`` speaks ``audio`` (a path, an AudioSignal, or SpeechFeatures at the
-    scene's fps) from ``start_s`` seconds, to ``addressee`` (None: who spoke last, else the nearest)."""
+    scene's fps) from ``start_s`` seconds, to ``addressee`` (None: who spoke last, else the nearest).
+    ``seed``: a performance of this line of its own (the speaker's motion while saying it), leaving
+    the rest of the scene as the scene's seed makes it; None: the scene's."""
 
     character: str
     audio: AudioInput
     start_s: float
     addressee: str | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,8 @@ class Dialogue:
             addressee = line.addressee
             if addressee is not None and (addressee not in names or addressee == line.character):
                 raise GazeError(f"{where}: {field}.addressee: {addressee!r} is not another character of the scene")
+            if line.seed is not None and (isinstance(line.seed, bool) or not isinstance(line.seed, int) or not 0 <= line.seed <= MAX_LINE_SEED):
+                raise GazeError(f"{where}: {field}.seed: expected a whole number from 0 to {MAX_LINE_SEED}, got {line.seed!r}")
             if addressee is None:
                 spoken = [earlier.character for earlier in lines if earlier.character != line.character]
                 addressee = spoken[-1] if spoken else scene.nearest(line.character)
@@ -309,11 +315,15 @@ def parse_dialogue(path: str | Path) -> Dialogue:
     for i, item in enumerate(items("lines")):
         where = f"lines[{i}]"
         addressee = item.get("addressee")
+        line_seed = item.get("seed")
+        if line_seed is not None and (isinstance(line_seed, bool) or not isinstance(line_seed, int)):
+            raise FileFormatError(path, f"expected a whole number, got {line_seed!r}", f"{where}.seed")
         lines.append(Line(
             character=text(need(item, "character", where), f"{where}.character"),
             audio=path.parent / text(need(item, "audio", where), f"{where}.audio"),
             start_s=number(need(item, "start_s", where), f"{where}.start_s"),
             addressee=None if addressee is None else text(addressee, f"{where}.addressee"),
+            seed=line_seed,
         ))
     return Dialogue(fps=fps, characters=tuple(characters), lines=tuple(lines), source=str(path), end_s=end_s).validated()
 

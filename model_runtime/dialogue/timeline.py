@@ -32,13 +32,14 @@ LISTENER_LEAD_S: Final[tuple[float, float]] = (0.05, 0.3)
 @dataclass(frozen=True)
 class SpokenLine:
     """A line placed in the scene: frames [start, end) of the scene, its speech features and phrase
-    ends (scene seconds), speaker and addressee as character indices."""
+    ends (scene seconds), speaker and addressee as character indices, its own seed (None: the scene's)."""
 
     speaker: int
     addressee: int
     start: int
     end: int
     features: SpeechFeatures
+    seed: int | None = None
 
     @property
     def utterances(self) -> tuple[Utterance, ...]:
@@ -95,6 +96,7 @@ def build_timeline(dialogue: Dialogue, rng: np.random.Generator) -> Timeline:
     fps = dialogue.fps
     names = [c.name for c in dialogue.characters]
     placed: list[tuple[int, int, int, SpeechFeatures]] = []
+    seeds = [entry.seed for entry in dialogue.lines]
     for i, entry in enumerate(dialogue.lines):
         try:
             check_audio_length(entry.audio, fps)
@@ -115,7 +117,7 @@ def build_timeline(dialogue: Dialogue, rng: np.random.Generator) -> Timeline:
         if later:
             end = min(end, later[0])
         if end > start:
-            lines.append(SpokenLine(speaker=talker, addressee=addressee, start=start, end=end, features=features))
+            lines.append(SpokenLine(speaker=talker, addressee=addressee, start=start, end=end, features=features, seed=seeds[k]))
     count = len(names)
     speaking = np.zeros((count, n), dtype=bool)
     speaker = np.full(n, -1, dtype=np.int64)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from mathutils import Matrix
 
-from gaze_addon import conversation, layers
+from gaze_addon import compat, conversation, layers
 from gaze_addon.request import GenerateRequest
 from model_runtime.errors import GazeError
 from tests.blender.conftest import flame_rig, sound_strip, speak
@@ -133,3 +133,54 @@ def test_assigned_strips_addressees_and_one_character_at_a_time(empty_file, tmp_
     strip["gaze_addressee"] = "Nobody"
     with pytest.raises(GazeError, match="said to 'Nobody'"):
         conversation.run(scene, GenerateRequest(seed=1))
+
+
+def _take_keys(rig) -> dict:
+    strip = layers.strips(rig, "line")[0]
+    curves = compat.fcurves(strip.action, getattr(strip, "action_slot", None))
+    return {(fc.data_path, fc.array_index): [tuple(k.co) for k in fc.keyframe_points] for fc in curves}
+
+
+def _pose_track(rig, scene, frames) -> np.ndarray:
+    """World sight lines of both eyes and the world head (neck) matrix at each frame, flattened."""
+    out = []
+    for frame in frames:
+        scene.frame_set(frame)
+        head = np.array(rig.matrix_world @ rig.pose.bones["neck"].matrix)
+        out.append(np.concatenate([sight(rig, "left_eye")[0], sight(rig, "right_eye")[0], head.ravel()]))
+    return np.array(out)
+
+
+def test_regenerate_one_line_changes_that_line_only(empty_file, tmp_path):
+    scene = empty_file
+    ann, ben = two_characters(scene, tmp_path)
+    scene.gaze.seed = 4
+    assert bpy.ops.gaze.conversation() == {"FINISHED"}
+    ann_action = layers.strips(ann, "line")[0].action
+    ann_keys = _take_keys(ann)
+    assert ann_keys
+    far = list(range(1, 100, 3)) + list(range(330, 400, 3))  # over a second from Ben's line (frames 140-265)
+    near = list(range(170, 240, 3))
+    before_far, before_near = _pose_track(ben, scene, far), _pose_track(ben, scene, near)
+    strip = next(s for s in compat.sound_strips(scene) if s.name == "Ben: reply")
+    scene.sequence_editor.active_strip = strip
+    assert bpy.ops.gaze.regenerate_line() == {"FINISHED"}
+    assert isinstance(strip["gaze_seed"], int)
+    assert layers.strips(ann, "line")[0].action == ann_action  # Ann's take is the same action, keys untouched
+    assert _take_keys(ann) == ann_keys
+    after_far, after_near = _pose_track(ben, scene, far), _pose_track(ben, scene, near)
+    assert np.abs(after_far - before_far).max() < 1e-5  # the rest of Ben's performance is as it was
+    assert np.abs(after_near - before_near).max() > 0.02  # his motion while saying the line is new
+    # Headless: the same line seed gives the same keys again.
+    from gaze_addon import headless
+
+    scene_file = tmp_path / "talk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene_file))
+    seed = strip["gaze_seed"]
+    out = tmp_path / "again.blend"
+    assert headless.main(["--blend", str(scene_file), "--conversation", "--seed", "4", "--character", "Ben", "--line-seed", f"Ben: reply={seed}", "--output", str(out)]) == 0
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    scene = bpy.context.scene
+    assert np.abs(_pose_track(bpy.data.objects["Ben"], scene, near) - after_near).max() < 1e-5
+    assert headless.main(["--blend", str(scene_file), "--conversation", "--line-seed", "Nobody=3"]) == 1
+    assert headless.main(["--blend", str(scene_file), "--line-seed", "Ben: reply=3"]) == 1

@@ -2,8 +2,9 @@
 
 Run: GAZE_SHARED=../shared .venv/bin/python benchmarks/dialogue_scene.py [--seconds 120] [--seeds 3]
 
-Scenes: two characters 3 m apart facing each other, and three in a triangle of 3-m sides, each
-with about ``--seconds`` of lines in turn (espeak-ng speech, tests/dialogue_scenes.py; gaps of
+Scenes: two characters 3 m apart facing each other, three in a triangle of 3-m sides, and the two
+again with the second walking (every 20 s, 6 s between in front of the first and 60 deg to its
+left, turning to face it), each with about ``--seconds`` of lines in turn (espeak-ng speech, tests/dialogue_scenes.py; gaps of
 0.1-0.7 s). What is timed: parse_dialogue + perform_dialogue, i.e. reading and analysing every
 line's audio, the timeline, and every character's performance (thread pools pinned to one core
 each, two cores at most as the bar says). The bars (issue #27):
@@ -37,13 +38,30 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+import math  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
 import numpy as np  # noqa: E402
 
-from model_runtime.dialogue import parse_dialogue  # noqa: E402
+from model_runtime.dialogue import Dialogue, Waypoint, parse_dialogue  # noqa: E402
 from model_runtime.dialogue.measure import measure  # noqa: E402
 from model_runtime.dialogue.perform import perform_timeline  # noqa: E402
 from model_runtime.dialogue.timeline import build_timeline  # noqa: E402
 from tests.dialogue_scenes import have_espeak, make_scene  # noqa: E402
+
+
+def walking(dialogue: Dialogue) -> Dialogue:
+    """The second character walks to and fro between two places 3 m from the first, every 20 s."""
+    first, second = dialogue.characters[:2]
+    places = [(3.0, 0.0, 0.0, 180.0), (3.0 * math.cos(math.radians(60)), 3.0 * math.sin(math.radians(60)), 0.0, 240.0)]
+    moves, at, k = [], 20.0, 0
+    end = max(line.start_s for line in dialogue.lines) + 10.0
+    while at + 6.0 < end:
+        x, y, z, facing = places[k % 2]
+        nx, ny, nz, nfacing = places[(k + 1) % 2]
+        moves += [Waypoint(at, (x, y, z), facing), Waypoint(at + 6.0, (nx, ny, nz), nfacing)]
+        at, k = at + 20.0, k + 1
+    return replace(dialogue, characters=(first, replace(second, facing_deg=180.0, moves=tuple(moves)), *dialogue.characters[2:])).validated()
 
 
 def main() -> int:
@@ -56,11 +74,11 @@ def main() -> int:
         return 1
     failures = 0
     with tempfile.TemporaryDirectory() as folder:
-        for cast in (2, 3):
+        for cast, walks in ((2, False), (3, False), (2, True)):
             for seed in range(args.seeds):
-                path = make_scene(Path(folder) / f"c{cast}s{seed}", characters=cast, seconds=args.seconds, seed=seed)
+                path = make_scene(Path(folder) / f"c{cast}s{seed}{'w' * walks}", characters=cast, seconds=args.seconds, seed=seed)
                 started = time.perf_counter()
-                dialogue = parse_dialogue(path)
+                dialogue = walking(parse_dialogue(path)) if walks else parse_dialogue(path)
                 streams = np.random.SeedSequence([seed, 0]).spawn(len(dialogue.characters) + 1)
                 timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
                 clips = perform_timeline(timeline, streams[1:])
@@ -84,7 +102,7 @@ def main() -> int:
                     checks["2 s for the scene"] = seconds <= 2.0
                 failed = [name for name, ok in checks.items() if not ok]
                 failures += len(failed)
-                print(f"{cast} characters, scene {seed}: {timeline.n / timeline.fps:.0f} s, {len(timeline.lines)} lines, performed in {seconds:.2f} s")
+                print(f"{cast} characters{', one walking' if walks else ''}, scene {seed}: {timeline.n / timeline.fps:.0f} s, {len(timeline.lines)} lines, performed in {seconds:.2f} s")
                 print("  listener on speaker (within 3 deg): " + ", ".join(f"{k} {v:.0%}" for k, v in f.listener_on_speaker.items()))
                 print("  speaker on addressee (within 3 deg): " + ", ".join(f"{k} {v:.0%}" for k, v in f.speaker_on_addressee.items()))
                 print(f"  nods after phrase ends / chance: {f.nod_ratio:.2f}")

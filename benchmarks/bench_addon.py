@@ -8,6 +8,9 @@
 2. Writing 10 minutes of keys at 25 fps: the bulk key writing alone (three Euler bones, the 9
    channels, 135,000 keys; three quaternion bones plus two blink properties, 14 curves, 210,000
    keys), and the whole take (head and blinks, every frame evaluated, eye keys, the NLA strip).
+3. Conversation: a 2-minute two-character scene at 25 fps (espeak-ng lines in turn as sound
+   strips, tests/dialogue_scenes.py), keyed in one go, with the characters standing still, and
+   with one walking by its root bone (every frame then read for where the characters are).
 """
 
 from __future__ import annotations
@@ -110,11 +113,49 @@ def bench_write(rotation_mode: str, blinks: str, runs: int = 3) -> None:
     print(f"  whole take (rotation arithmetic, every frame evaluated for the eyes, strip): {statistics.median(total) * 1000:.0f} ms")
 
 
+def bench_conversation(folder: Path, runs: int = 3) -> None:
+    import json
+    import math
+
+    from mathutils import Matrix
+
+    from gaze_addon import conversation
+    from gaze_addon.request import GenerateRequest
+    from tests.blender.conftest import sound_strip
+    from tests.dialogue_scenes import make_scene
+
+    scene_json = make_scene(folder / "scene", characters=2, seconds=120.0, seed=0, fps=25.0)
+    lines = json.loads(scene_json.read_text())["lines"]
+    for walks in (False, True):
+        times = []
+        for _ in range(runs):
+            bpy.ops.wm.read_homefile(use_empty=True)
+            scene = bpy.context.scene
+            scene.render.fps, scene.render.fps_base = 25, 1.0
+            flame_rig("Ann")
+            ben = flame_rig("Ben")
+            ben.matrix_world = Matrix.Translation((0.0, -3.0, 0.0)) @ Matrix.Rotation(math.pi, 4, "Z")
+            for k, line in enumerate(lines):
+                sound_strip(scene, scene_json.parent / line["audio"], frame_start=1 + round(line["start_s"] * 25), name=f"{line['character']}: {k}")
+            scene.frame_end = 1 + round((lines[-1]["start_s"] + 5.0) * 25)
+            if walks:
+                root = ben.pose.bones["root"]
+                for frame, x in ((500, 0.0), (650, 2.0), (1500, 2.0), (1650, 0.0)):
+                    root.location = (x, 0.0, 0.0)
+                    root.keyframe_insert("location", frame=frame)
+            start = time.perf_counter()
+            conversation.run(scene, GenerateRequest(seed=1))
+            times.append(time.perf_counter() - start)
+        what = "one walking (every frame read)" if walks else "standing"
+        print(f"conversation, 2 characters {what}, {scene.frame_end} frames, {len(lines)} lines: {min(times):.2f}-{max(times):.2f} s")
+
+
 def main() -> None:
     gaze_addon.register()
     with tempfile.TemporaryDirectory() as tmp:
         audio = speech_minute(Path(tmp))
         bench_generate(audio)
+        bench_conversation(Path(tmp))
     bench_write("XYZ", "NONE")  # the issue's 9 channels: 135,000 keys
     bench_write("QUATERNION", "PROPERTY")  # 14 curves: 210,000 keys
 

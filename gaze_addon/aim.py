@@ -91,8 +91,8 @@ def _matrix(m: Any) -> NDArray[np.float64]:
 
 
 def rotation_of(m: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The rotation part of a 4x4 or 3x3 matrix (scale and shear dropped)."""
-    u, _, vt = np.linalg.svd(m[:3, :3])
+    """The rotation part of a 4x4 or 3x3 matrix, or of a stack (..., 4|3, 4|3) (scale and shear dropped)."""
+    u, _, vt = np.linalg.svd(m[..., :3, :3])
     r: NDArray[np.float64] = u @ vt
     return r
 
@@ -160,27 +160,32 @@ def sample(scene: Any, target: RigTarget, frames: NDArray[np.float64], goal: tup
     centres = np.zeros((n, 2, 3))
     carried = np.tile(np.eye(4), (n, 2, 1, 1))
     goals = np.zeros((n, 3)) if goal is not None else None
-    head_rest = rest_matrix(arm, target.head_bone) if target.head_bone else None
     balls = target.eyeballs
-    drivers = (target.left_eye_bone, target.right_eye_bone)
+    head_bone = arm.pose.bones[target.head_bone] if target.head_bone else None
+    ball_bones = [arm.pose.bones[b] if b else None for b in balls]
+    drivers = [arm.pose.bones[d] if d and not target.eyes_by_shape_keys else None for d in (target.left_eye_bone, target.right_eye_bone)]
+    posed = np.tile(np.eye(4), (n, 3, 1, 1))  # per frame: the head bone's matrix, then each driver's matrix_basis
     for i in visit(scene, frames):
         world[i] = _matrix(arm.matrix_world)
-        if target.head_bone:
-            bone = arm.pose.bones[target.head_bone]
-            head[i] = rotation_of(_matrix(bone.matrix)) @ head_rest.T  # type: ignore[union-attr]
-            pivot[i] = np.array(bone.head)
+        if head_bone is not None:
+            posed[i, 0] = _matrix(head_bone.matrix)
+            pivot[i] = np.array(head_bone.head)
         for side in (0, 1):
-            ball = balls[side]
-            if ball:
-                centres[i, side] = np.array(arm.pose.bones[ball].head)
-            elif target.head_bone:
+            ball = ball_bones[side]
+            if ball is not None:
+                centres[i, side] = np.array(ball.head)
+            elif head_bone is not None:
                 centres[i, side] = pivot[i]
             driver = drivers[side]
-            if driver and not target.eyes_by_shape_keys:
-                pb = arm.pose.bones[driver]
-                carried[i, side] = _matrix(pb.matrix) @ np.linalg.inv(_matrix(pb.matrix_basis))
+            if driver is not None:
+                carried[i, side] = _matrix(driver.matrix)
+                posed[i, 1 + side] = _matrix(driver.matrix_basis)
         if goals is not None and goal is not None:
             goals[i] = _goal_world(goal)
+    # The arithmetic once for every frame: the head's rotation from rest, each driver without its own pose.
+    if target.head_bone:
+        head = rotation_of(posed[:, 0]) @ rest_matrix(arm, target.head_bone).T
+    carried = carried @ np.linalg.inv(posed[:, 1:])
     return Pose(world, head, pivot, centres, carried, goals)
 
 

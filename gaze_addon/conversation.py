@@ -86,36 +86,34 @@ def cast(scene: Any, request: GenerateRequest) -> Cast:
     return Cast(targets, lines)
 
 
-def _carrier(target: rig_mapping.RigTarget) -> str | None:
-    """The top bone above the eyes (the rig's root or hips): it carries the character about, and
-    the takes never key it, so where a character stands does not depend on its own gaze take."""
-    start = target.head_bone or next((b for b in target.eyeballs if b), "")
-    if not start:
-        return None
-    bone = target.armature.data.bones[start]
-    return str(bone.parent_recursive[-1].name) if bone.parent_recursive else None
+class _Placer:
+    """Where a character is: the point between its eyes and its forward, in armature space at rest
+    (read once), carried by the object and by the rig's top bone above the eyes (its root or hips:
+    the takes never key it, so where a character stands does not depend on its own gaze take)."""
 
+    def __init__(self, target: rig_mapping.RigTarget) -> None:
+        arm = self.armature = target.armature
+        balls = [b for b in target.eyeballs if b]
+        if balls:
+            self.eyes = np.mean([np.array(arm.data.bones[b].head_local, dtype=np.float64) for b in balls], axis=0)
+        elif target.head_bone:
+            self.eyes = np.array(arm.data.bones[target.head_bone].tail_local, dtype=np.float64)
+        else:
+            self.eyes = np.zeros(3)
+        self.forward = target.frame[:, 2]
+        start = target.head_bone or (balls[0] if balls else "")
+        above = arm.data.bones[start].parent_recursive if start else []
+        self.carrier = arm.pose.bones[above[-1].name] if above else None
+        self.rest_inverse = np.linalg.inv(np.array(above[-1].matrix_local, dtype=np.float64)) if above else np.eye(4)
 
-def _placement(target: rig_mapping.RigTarget) -> NDArray[np.float64]:
-    """(4,) x, y, z m of the root under the eyes and heading deg from +X, in the world, as the scene is now posed."""
-    arm = target.armature
-    world = np.array(arm.matrix_world, dtype=np.float64)
-    balls = [b for b in target.eyeballs if b]
-    if balls:
-        local = np.mean([np.array(arm.data.bones[b].head_local, dtype=np.float64) for b in balls], axis=0)
-    elif target.head_bone:
-        local = np.array(arm.data.bones[target.head_bone].tail_local, dtype=np.float64)
-    else:
-        local = np.zeros(3)
-    forward = target.frame[:, 2]
-    carrier = _carrier(target)
-    if carrier is not None:  # rest to posed, by the carrying bone
-        moved = np.array(arm.pose.bones[carrier].matrix, dtype=np.float64) @ np.linalg.inv(np.array(arm.data.bones[carrier].matrix_local, dtype=np.float64))
-        local = moved[:3, :3] @ local + moved[:3, 3]
-        forward = moved[:3, :3] @ forward
-    eyes = world[:3, :3] @ local + world[:3, 3]
-    forward = world[:3, :3] @ forward
-    return np.array([eyes[0], eyes[1], eyes[2] - _EYE_HEIGHT_M, math.degrees(math.atan2(forward[1], forward[0]))])
+    def now(self) -> NDArray[np.float64]:
+        """(4,) x, y, z m of the root under the eyes and heading deg from +X, in the world, as the scene is now posed."""
+        moved = np.array(self.armature.matrix_world, dtype=np.float64)
+        if self.carrier is not None:  # rest to posed, by the carrying bone
+            moved = moved @ np.array(self.carrier.matrix, dtype=np.float64) @ self.rest_inverse
+        eyes = moved[:3, :3] @ self.eyes + moved[:3, 3]
+        forward = moved[:3, :3] @ self.forward
+        return np.array([eyes[0], eyes[1], eyes[2] - _EYE_HEIGHT_M, math.degrees(math.atan2(forward[1], forward[0]))])
 
 
 def _moving(track: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -133,17 +131,18 @@ def _placements(scene: Any, targets: dict[str, rig_mapping.RigTarget], first: in
     from model_runtime.dialogue import Waypoint
 
     names = list(targets)
+    placers = [_Placer(targets[n]) for n in names]
     probe = np.unique(np.round(np.linspace(first, last, _PROBES)).astype(int))
     tracks = np.zeros((len(names), len(probe), 4))
     for i in aim.visit(scene, probe):
-        tracks[:, i] = [_placement(targets[n]) for n in names]
+        tracks[:, i] = [p.now() for p in placers]
     out: dict[str, tuple[NDArray[np.float64], tuple[Any, ...]]] = {n: (tracks[k, 0], ()) for k, n in enumerate(names)}
     if not any(_moving(tracks[k]).any() for k in range(len(names))):
         return out
     frames = np.arange(first, last + 1)
     tracks = np.zeros((len(names), len(frames), 4))
     for i in aim.visit(scene, frames):
-        tracks[:, i] = [_placement(targets[n]) for n in names]
+        tracks[:, i] = [p.now() for p in placers]
     for k, name in enumerate(names):
         moving = _moving(tracks[k])
         # Waypoints where motion starts (the still frame before it), goes on, and stops.

@@ -58,21 +58,26 @@ def speaker_of(strip: Any, names: list[str]) -> str | None:
 def cast(scene: Any, request: GenerateRequest) -> Cast:
     """Every mappable armature of the scene, and the unmuted sound strips each one speaks."""
     targets: dict[str, rig_mapping.RigTarget] = {}
+    unmapped: dict[str, str] = {}  # armatures whose eyes or head cannot be found, and why
     for obj in scene.objects:
         if obj.type != "ARMATURE":
             continue
         try:
             targets[obj.name] = rig_mapping.resolve(request.mapping, obj, scene)
-        except rig_mapping.RigMappingError:
-            continue
+        except rig_mapping.RigMappingError as why:
+            unmapped[obj.name] = str(why)
     if len(targets) < 2:
-        raise GazeError(f"A conversation needs two characters the add-on can map; the scene '{scene.name}' has {len(targets)} ({', '.join(targets) or 'none'}).")
+        left_out = "".join(f" '{name}' is left out: {why}" for name, why in list(unmapped.items())[:3])
+        raise GazeError(f"A conversation needs two characters the add-on can map; the scene '{scene.name}' has {len(targets)} ({', '.join(targets) or 'none'}).{left_out}")
     names = list(targets)
     lines: dict[str, list[Any]] = {n: [] for n in names}
     orphans = []
     for strip in sorted((s for s in compat.sound_strips(scene) if not s.mute), key=lambda s: s.frame_final_start):
         who = speaker_of(strip, names)
         if who is None:
+            unmappable = speaker_of(strip, list(unmapped))
+            if unmappable is not None:
+                raise GazeError(f"'{unmappable}' speaks the sound strip '{strip.name}', but the add-on cannot map its rig: {unmapped[unmappable]}")
             orphans.append(strip.name)
         else:
             lines[who].append(strip)

@@ -12,7 +12,7 @@ from mathutils import Matrix
 from gaze_addon import compat, conversation, layers
 from gaze_addon.request import GenerateRequest
 from model_runtime.errors import GazeError
-from tests.blender.conftest import flame_rig, sound_strip, speak
+from tests.blender.conftest import build_armature, flame_rig, sound_strip, speak
 
 WORLD_FORWARD = np.array([0.0, -1.0, 0.0])
 
@@ -99,6 +99,16 @@ def test_a_strip_nobody_speaks_is_named(empty_file, tmp_path):
     with pytest.raises(GazeError, match="'Narrator'"):
         conversation.run(scene, GenerateRequest())
     assert not bpy.data.actions
+
+
+def test_a_speaker_whose_eyes_cannot_be_found_is_named(empty_file, tmp_path):
+    scene = empty_file
+    two_characters(scene, tmp_path)
+    build_armature("Prop", [("Bone", None, (5, 0, 0), (5, 0, 1), 0.0)])  # no head or eyes: left out, the others still talk
+    assert len(conversation.run(scene, GenerateRequest())) == 2
+    sound_strip(scene, speak(tmp_path / "p.wav", "I am only a prop."), frame_start=350, name="Prop: line")
+    with pytest.raises(GazeError, match="'Prop' speaks the sound strip 'Prop: line', but the add-on cannot map its rig"):
+        conversation.run(scene, GenerateRequest())
 
 
 def test_headless_conversation(empty_file, tmp_path, capsys):

@@ -203,6 +203,8 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
                 first_frame=first, last_frame=min(last, int(scene.frame_end)), info={"seed": request.seed, "engine": "dialogue", "character": name},
             )
         )  # fmt: skip
+    if request.engine != "procedural" and results:
+        results[0].notes.append(f"Conversations are performed by the procedural performer; the {request.engine} engine is for single lines.")
     return results
 
 

@@ -80,18 +80,22 @@ def ray_head() -> Iterator[str]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def test_ray_outputs_are_bit_identical_to_the_local_pool(tmp_path: Path, voices: list[Path], ray_head: str):  # noqa: F811
-    manifest = _manifest(tmp_path / "m.csv", _good_rows(voices, 24))
-    local = tmp_path / "local"
+def _local_and_ray(manifest: Path, ray_head: str) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    """The manifest run on the local pool (2 workers) and by the batch command on the Ray head: both folders and the command's result."""
+    local = manifest.parent / "local"
     local.mkdir()
     run_batch(read_manifest(manifest), JobSettings(local), report_path=local / "report.csv", jobs=2, progress=None)
-
-    out = tmp_path / "ray"
+    out = manifest.parent / "ray"
     env = dict(os.environ, PYTHONPATH=str(ROOT), **LOOPBACK_ONLY)
     env.pop("RAY_ADDRESS", None)
     command = [sys.executable, "-m", "model_runtime", "batch", str(manifest), "--out", str(out), "--ray", ray_head]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=180)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+    return local, out, result
+
+
+def test_ray_outputs_are_bit_identical_to_the_local_pool(tmp_path: Path, voices: list[Path], ray_head: str):  # noqa: F811
+    local, out, result = _local_and_ray(_manifest(tmp_path / "m.csv", _good_rows(voices, 24)), ray_head)
     assert "24 done" in result.stdout
     assert {row["status"] for row in _report(out / "report.csv").values()} == {"ok"}
     reference = _outputs(local)
@@ -101,16 +105,7 @@ def test_ray_outputs_are_bit_identical_to_the_local_pool(tmp_path: Path, voices:
 
 @pytest.mark.skipif(BLENDER is None, reason="no blender on PATH")
 def test_rig_exports_run_in_ray_workers_and_match_the_local_pool(tmp_path: Path, voices: list[Path], rig_blend: Path, ray_head: str):  # noqa: F811
-    manifest = _manifest(tmp_path / "m.csv", rig_rows(voices, rig_blend, 4), RIG_HEADER)
-    local = tmp_path / "local"
-    local.mkdir()
-    run_batch(read_manifest(manifest), JobSettings(local), report_path=local / "report.csv", jobs=2, progress=None)
-    out = tmp_path / "ray"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **LOOPBACK_ONLY)
-    env.pop("RAY_ADDRESS", None)
-    command = [sys.executable, "-m", "model_runtime", "batch", str(manifest), "--out", str(out), "--ray", ray_head]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    local, out, _ = _local_and_ray(_manifest(tmp_path / "m.csv", rig_rows(voices, rig_blend, 4), RIG_HEADER), ray_head)
     assert all("FBX of 'DemoRig'" in row["message"] for row in _report(out / "report.csv").values())
     reference = _exports(local)
     assert len(reference) == 12 and _exports(out) == reference

@@ -91,10 +91,11 @@ class GAZE_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("gaze.apply_take", text="Apply", icon="IMPORT")
         row.operator("gaze.export_csv", text="Export", icon="EXPORT")
-        row = layout.row(align=True)
-        row.operator("gaze.conversation", text="Conversation", icon="COMMUNITY")
+        col = layout.column(align=True)
+        col.operator("gaze.conversation", text="Conversation", icon="COMMUNITY")
+        row = col.row(align=True)
         row.operator("gaze.assign_strip", text="Assign Strip", icon="SPEAKER")
-        layout.operator("gaze.regenerate_line", text="New Seed for Line", icon="FILE_REFRESH")
+        row.operator("gaze.regenerate_line", text="Reseed", icon="FILE_REFRESH")
         layout.operator("gaze.clear_history", icon="X")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None
         if problem:

@@ -1,6 +1,6 @@
 """Dialogue scenes (issue #27): every measured figure and the time to perform them.
 
-Run: GAZE_SHARED=../shared .venv/bin/python benchmarks/dialogue_scene.py [--seconds 120] [--seeds 3]
+Run: GAZE_SHARED=../shared .venv/bin/python benchmarks/dialogue_scene.py [--seconds 120] [--seeds 3] [--engine learned]
 
 Scenes: two characters 3 m apart facing each other, three in a triangle of 3-m sides, and the two
 again with the second walking (every 20 s, 6 s between in front of the first and 60 deg to its
@@ -68,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="length of each scene (default 120)")
     parser.add_argument("--seeds", type=int, default=3, help="scenes (and performance seeds) per cast (default 3)")
+    parser.add_argument("--engine", default="procedural", choices=("procedural", "learned"), help="who performs the speakers' lines (default procedural)")
     args = parser.parse_args()
     if not have_espeak():
         print("espeak-ng is not installed: apt-get install espeak-ng")
@@ -81,7 +82,7 @@ def main() -> int:
                 dialogue = walking(parse_dialogue(path)) if walks else parse_dialogue(path)
                 streams = np.random.SeedSequence([seed, 0]).spawn(len(dialogue.characters) + 1)
                 timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
-                clips = perform_timeline(timeline, streams[1:])
+                clips = perform_timeline(timeline, streams[1:], engine=args.engine)
                 seconds = time.perf_counter() - started
                 f = measure(timeline, clips)
                 listening = list(f.listener_on_speaker.values())

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from model_runtime.errors import GazeError
 
-from . import aim, compat, rig_mapping, sound, takes
+from . import aim, compat, pipeline, rig_mapping, sound, takes
 from .request import GenerateRequest
 
 CHARACTER_PROPERTY: Final = "gaze_character"
@@ -183,11 +183,12 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
     spoken.sort(key=lambda line: line.start_s)
     end_s = (int(scene.frame_end) - first + 1) / fps
     dialogue = Dialogue(fps=fps, characters=tuple(characters), lines=tuple(spoken), source=f"scene '{scene.name}'", end_s=end_s)
-    style = request.style.preset if request.style.source == "PRESET" else None
+    # The panel's style for every character (an action is read through the first character's rig).
+    style = pipeline.style_value(request, scene, next(iter(who.targets.values())))
     from model_runtime.generate import Controls
 
     controls = Controls(head_intensity=request.head_intensity, gaze_intensity=request.gaze_intensity, blink_rate_per_min=request.blink_rate)
-    clips = perform_dialogue(dialogue, seed=request.seed, style=style, controls=controls, progress=progress)
+    clips = perform_dialogue(dialogue, engine=request.engine, seed=request.seed, style=style, controls=controls, progress=progress)
     if only is not None and only not in who.targets:
         raise GazeError(f"'{only}' is no character of the conversation ({', '.join(who.targets)}).")
     results = []
@@ -199,12 +200,10 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
         results.append(
             takes.key_take(
                 scene, target, clip, start_frame=first, name=f"Gaze {name[:24]} conversation s{request.seed}", kind="line", line=SCENE_LINE,
-                goal=None, look=None, layering=request.layering, recipe={"seed": request.seed, "style": request.style.label(), "engine": "dialogue"},
-                first_frame=first, last_frame=min(last, int(scene.frame_end)), info={"seed": request.seed, "engine": "dialogue", "character": name},
+                goal=None, look=None, layering=request.layering, recipe={"seed": request.seed, "style": request.style.label(), "engine": f"dialogue {request.engine}"},
+                first_frame=first, last_frame=min(last, int(scene.frame_end)), info={"seed": request.seed, "engine": f"dialogue {request.engine}", "character": name},
             )
         )  # fmt: skip
-    if request.engine != "procedural" and results:
-        results[0].notes.append(f"Conversations are performed by the procedural performer; the {request.engine} engine is for single lines.")
     return results
 
 

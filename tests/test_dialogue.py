@@ -263,8 +263,8 @@ def test_controls_progress_and_scene_end(two):
     assert reported[0] == 0.0 and reported[-1] == 1.0 and reported == sorted(reported)
     with pytest.raises(GazeError, match="head_intensity"):
         perform_dialogue(dialogue, controls=Controls(head_intensity=5.0))
-    with pytest.raises(GazeError, match="procedural engine only"):
-        perform_dialogue(dialogue, engine="learned")
+    with pytest.raises(GazeError, match="procedural or learned engine; got engine 'neural'"):
+        perform_dialogue(dialogue, engine="neural")
 
 
 def test_mutated_scene_files_are_refused_by_name_or_read(tmp_path: Path):
@@ -387,3 +387,27 @@ def test_a_line_with_its_own_seed_changes_that_line_only(two: tuple[Path, Timeli
     assert np.abs(again[speaker].data[inside] - base[speaker].data[inside]).max() > 1.0
     figures = measure(build_timeline(reseeded, np.random.default_rng(np.random.SeedSequence([3, 0]).spawn(3)[0])), again)
     assert figures.max_gaze_step <= figures.gaze_step_bound and figures.max_head_step <= figures.head_step_bound
+
+
+def test_the_learned_engine_speaks_the_lines_and_the_performer_does_the_rest(two: tuple[Path, Timeline, dict[str, object], Figures]):
+    """engine="learned": each speaker's lines come from the learned engine (other motion than the
+    performer's while speaking, the same timeline), and the scene still meets the listening and
+    turn-taking bars; deterministic by seed."""
+    dialogue = parse_dialogue(two[0])
+    streams = np.random.SeedSequence([0, 0]).spawn(3)
+    timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
+    learned = perform_timeline(timeline, np.random.SeedSequence([0, 0]).spawn(3)[1:], engine="learned")
+    procedural = perform_timeline(timeline, np.random.SeedSequence([0, 0]).spawn(3)[1:])
+    assert all(clip.meta["engine"] == "learned" for clip in learned.values())
+    figures = measure(timeline, learned)
+    for name, share in figures.listener_on_speaker.items():
+        assert 0.6 <= share <= 0.8, (name, share)
+        assert figures.speaker_on_addressee[name] < share
+    assert figures.nod_ratio >= 2.0 and figures.end_on_addressee >= 0.7 and figures.start_away >= 0.5
+    assert figures.max_gaze_step <= figures.gaze_step_bound and figures.max_head_step <= figures.head_step_bound
+    for who, name in enumerate(learned):
+        talking = timeline.speaking[who]
+        differs = np.abs(learned[name].head - procedural[name].head).max(axis=1) > 0.5
+        assert differs[talking].mean() > 0.5, name  # the speaking head is the model's, not the performer's
+    again = perform_timeline(timeline, np.random.SeedSequence([0, 0]).spawn(3)[1:], engine="learned")
+    assert all(again[name].data.tobytes() == learned[name].data.tobytes() for name in learned)

@@ -16,6 +16,9 @@ between them is crossed by one main-sequence saccade, the head by its usual smoo
 * listening blinks are fewer (0.6 of the rate) and longer; most fall in the feedback slot just
   after the speaker's phrase ends, some of them long (Homke et al. 2018).
 
+With ``engine="learned"`` a speaker's gaze and head while it says its lines come from the learned
+engine (:mod:`.learned_speaking`) instead of the speaking plan; everything else is as above.
+
 The result ends in the shared finishing stage (:func:`model_runtime.finishing.finish`), so eyes,
 vergence, fixational movements and lids are as for the engines.
 """
@@ -31,6 +34,7 @@ from numpy.typing import NDArray
 from model_runtime.audio.types import SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import BLINKS
+from model_runtime.dialogue.learned_speaking import Speaking
 from model_runtime.dialogue.scene import Dialogue
 from model_runtime.dialogue.timeline import Timeline, build_timeline
 from model_runtime.errors import GazeError
@@ -74,6 +78,8 @@ SPLICE_FADE_S: Final[float] = 0.25
 # Time constant (s) of the head's turn towards a new partner.
 _PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
+ENGINES: Final = ("procedural", "learned")
+_LEARNED_STREAM: Final = 0x1EA  # the learned speaking draws from this child of a character's stream
 
 
 def listener_style(style: PerformerStyle) -> PerformerStyle:
@@ -112,10 +118,12 @@ def perform_dialogue(
     :func:`model_runtime.generate.generate`). ``controls``: head and gaze intensity and the
     speaking blink rate apply (listening blinks at 0.6 of it); the look-at fields are ignored, the
     characters' positions decide where each looks. ``progress``: called with the fraction done.
-    Only the procedural engine performs dialogues so far. The same inputs and seed give the same clips.
+    ``engine``: "procedural", or "learned" for the speakers' own lines (the learned engine on each
+    line's audio; listening, turn-taking and blinks stay the performer's). The same inputs and seed
+    give the same clips.
     """
-    if engine != "procedural":
-        raise GazeError(f"dialogue scenes are performed by the procedural engine only; got engine {engine!r}")
+    if engine not in ENGINES:
+        raise GazeError(f"dialogue scenes are performed by the {' or '.join(ENGINES)} engine; got engine {engine!r}")
     controls = controls.validated()
     dialogue = dialogue.validated()
     report = progress or (lambda fraction: None)
@@ -123,33 +131,35 @@ def perform_dialogue(
     streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(len(dialogue.characters) + 1)
     timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
     report(0.5)
-    clips = perform_timeline(timeline, streams[1:], style=style, controls=controls, progress=lambda fraction: report(0.5 + 0.5 * fraction))
+    clips = perform_timeline(timeline, streams[1:], style=style, controls=controls, engine=engine, progress=lambda fraction: report(0.5 + 0.5 * fraction))
     report(1.0)
     return clips
 
 
 def perform_timeline(
-    timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, controls: Controls = DEFAULT_CONTROLS, progress: Progress | None = None,
+    timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, controls: Controls = DEFAULT_CONTROLS,
+    engine: str = "procedural", progress: Progress | None = None,
 ) -> dict[str, MotionClip]:
     """:func:`perform_dialogue` for a built timeline, one seed stream per character."""
     clips = {}
     scene_speech = timeline.anyone_speech()
     count = len(timeline.dialogue.characters)
     for who, character in enumerate(timeline.dialogue.characters):
+        given = character.style if character.style is not None else style
         try:
-            own_style = resolve_style(character.style if character.style is not None else style)
+            own_style = resolve_style(given)
         except GazeError as exc:
             raise GazeError(f"{timeline.dialogue.source}: characters[{who}].style: {exc}") from None
-        data = _perform_character(timeline, who, own_style, stream=streams[who], scene_speech=scene_speech, controls=controls)
+        how = _Role(timeline, who, own_style, given, engine, scene_speech, controls)
+        data = how.perform(streams[who])
         for line in timeline.lines:
             if line.speaker == who and line.seed is not None:
                 # The line's own performance: the character performed with the line's seed, cut in over the line.
-                own = np.random.SeedSequence(streams[who].entropy, spawn_key=(*streams[who].spawn_key, 1 << 32, line.seed))
-                variant = _perform_character(timeline, who, own_style, stream=own, scene_speech=scene_speech, controls=controls)
-                data = _splice(data, variant, line.start, line.end, timeline.fps)
+                data = _splice(data, how.perform(np.random.SeedSequence(streams[who].entropy, spawn_key=(*streams[who].spawn_key, 1 << 32, line.seed))),
+                               line.start, line.end, timeline.fps)  # fmt: skip
         if progress is not None:
             progress((who + 1) / count)
-        meta = {"made_by": "performer", "engine": "procedural", "dialogue": timeline.dialogue.source, "character": character.name}
+        meta = {"made_by": "performer", "engine": engine, "dialogue": timeline.dialogue.source, "character": character.name}
         clips[character.name] = MotionClip(fps=timeline.fps, data=np.nan_to_num(data), meta=meta)
     return clips
 
@@ -167,10 +177,35 @@ class _Gaze:
     distance_m: float
 
 
+@dataclass(frozen=True)
+class _Role:
+    """What performing one character takes, but for its seed stream: :meth:`perform` with one."""
+
+    timeline: Timeline
+    who: int
+    style: PerformerStyle
+    given: StyleInput  # the style as given: the learned engine encodes it itself
+    engine: str
+    scene_speech: SpeechFeatures
+    controls: Controls
+
+    def perform(self, stream: np.random.SeedSequence) -> NDArray[np.float64]:
+        speaking = None
+        if self.engine == "learned":
+            from model_runtime.dialogue.learned_speaking import learned_speaking
+
+            learned_stream = np.random.SeedSequence(stream.entropy, spawn_key=(*stream.spawn_key, _LEARNED_STREAM))
+            speaking = learned_speaking(self.timeline, self.who, self.given, learned_stream, self.controls.gaze_intensity)
+        return _perform_character(self.timeline, self.who, self.style, stream=stream, scene_speech=self.scene_speech, controls=self.controls, speaking=speaking)
+
+
 def _perform_character(
     timeline: Timeline, who: int, style: PerformerStyle, *, stream: np.random.SeedSequence, scene_speech: SpeechFeatures, controls: Controls,
+    speaking: Speaking | None = None,
 ) -> NDArray[np.float64]:
-    """The clip data (frames, 9) of character ``who``: gaze planned, head, the finishing stage, blinks by role."""
+    """The clip data (frames, 9) of character ``who``: gaze planned, head, the finishing stage, blinks
+    by role; ``speaking``: its own lines as the learned engine performs them (None: the performer's).
+    The procedural path draws exactly as before the learned one existed (same streams, same order)."""
     fps, n = timeline.fps, timeline.n
     rate = controls.blink_rate_per_min
     style = (style if rate is None or rate <= 0.0 else replace(style, blink_rate_per_min=rate)).clamped()
@@ -178,11 +213,11 @@ def _perform_character(
     rngs = [np.random.default_rng(s) for s in stream.spawn(9)]
     own = timeline.own_features(who)
     silent = replace(own, speech=np.zeros(n, dtype=bool), utterances=(), rms=np.zeros(n), f0_hz=np.zeros(n), voiced=np.zeros(n, dtype=bool))
-    speaking = timeline.speaking[who]
-    gaze = _plan(timeline, who, (own, silent), (style, listening_style), rngs=rngs[:3], gaze_scale=controls.gaze_intensity)
+    gaze = _plan(timeline, who, (own, silent), (style, listening_style), rngs=rngs[:3], gaze_scale=controls.gaze_intensity, learned=speaking)
 
-    role = _fade(speaking.astype(np.float64), fps)
-    head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(gaze.spots, fps)) * role[:, None]
+    role = _fade(timeline.speaking[who].astype(np.float64), fps)
+    speaking_head = prosody_head(own, fps, style, rngs[3], busy=shift_activity(gaze.spots, fps)) if speaking is None else speaking.head
+    head = speaking_head * role[:, None]
     head += (prosody_head(silent, fps, listening_style, rngs[4]) + _nods(timeline, who, rngs[5])) * (1.0 - role[:, None])
     head_share = min(2.0, max(0.0, controls.head_intensity))
     head *= head_share
@@ -198,28 +233,32 @@ def _perform_character(
     if rate is not None and rate <= 0.0:
         return data
     slots = np.array(sorted(end + rngs[2].uniform(*_NOD_DELAY_S) for end in _phrase_ends(timeline, who)))
-    blinks = _role_blinks((own, scene_speech), fps, speaking, (style, listening_style), shifts=gaze.shifts, rng=rngs[6], slots=slots)
+    blinks = _role_blinks((own, scene_speech), fps, timeline.speaking[who], (style, listening_style), shifts=gaze.shifts, rng=rngs[6], slots=slots)
     data[:, BLINKS] = np.maximum(data[:, BLINKS], blinks)
     return data
 
 
 def _plan(
     timeline: Timeline, who: int, features: tuple[SpeechFeatures, SpeechFeatures], styles: tuple[PerformerStyle, PerformerStyle], *,
-    rngs: list[np.random.Generator], gaze_scale: float,
+    rngs: list[np.random.Generator], gaze_scale: float, learned: Speaking | None = None,
 ) -> _Gaze:
-    """Character ``who``'s gaze: the speaking plan (``features[0]``, ``styles[0]``) where it speaks,
-    the listening plan elsewhere, towards its partner, with the turn-taking looks placed and every
-    boundary crossed by a saccade."""
+    """Character ``who``'s gaze: the speaking plan (``features[0]``, ``styles[0]``; or ``learned``,
+    the learned engine's) where it speaks, the listening plan elsewhere, towards its partner, with
+    the turn-taking looks placed and every boundary crossed by a saccade."""
     fps, n = timeline.fps, timeline.n
     speaking = timeline.speaking[who]
     speak_plan = plan_gaze(features[0], fps, styles[0], rngs[0], gaze_scale=gaze_scale)
     listen_plan = plan_gaze(features[1], fps, styles[1], rngs[1], gaze_scale=gaze_scale)
+    if learned is None:
+        speak_gaze, speak_spot, speak_shifts = speak_plan.gaze, speak_plan.spot, speak_plan.shifts
+    else:  # the learned gaze is its own spot: it has no separate fixational layer
+        speak_gaze, speak_spot, speak_shifts = learned.gaze, learned.gaze, learned.shifts
     # A listener's looks away are more diagonal than a speaker's sideways ones (Acarturk et al. 2021).
     narrow = np.array([1.0, LISTENER_AVERSION_YAW_SHARE])
-    offsets = np.where(speaking[:, None], speak_plan.gaze, listen_plan.gaze * narrow)
-    spots = np.where(speaking[:, None], speak_plan.spot, listen_plan.spot * narrow)
+    offsets = np.where(speaking[:, None], speak_gaze, listen_plan.gaze * narrow)
+    spots = np.where(speaking[:, None], speak_spot, listen_plan.spot * narrow)
     boundaries: set[int] = set((np.flatnonzero(np.diff(speaking.astype(np.int8))) + 1).tolist())
-    shifts = [s for s in speak_plan.shifts if speaking[min(n - 1, round(s[0] * fps))]]
+    shifts = [s for s in speak_shifts if speaking[min(n - 1, round(s[0] * fps))]]
     shifts += [s for s in listen_plan.shifts if not speaking[min(n - 1, round(s[0] * fps))]]
 
     partner = timeline.partner[who]

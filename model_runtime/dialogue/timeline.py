@@ -32,7 +32,8 @@ LISTENER_LEAD_S: Final[tuple[float, float]] = (0.05, 0.3)
 @dataclass(frozen=True)
 class SpokenLine:
     """A line placed in the scene: frames [start, end) of the scene, its speech features and phrase
-    ends (scene seconds), speaker and addressee as character indices, its own seed (None: the scene's)."""
+    ends (scene seconds), speaker and addressee as character indices, its own seed (None: the
+    scene's) and its index in the dialogue's lines."""
 
     speaker: int
     addressee: int
@@ -40,6 +41,7 @@ class SpokenLine:
     end: int
     features: SpeechFeatures
     seed: int | None = None
+    entry: int = 0  # its index in the dialogue's lines
 
     @property
     def utterances(self) -> tuple[Utterance, ...]:
@@ -117,7 +119,7 @@ def build_timeline(dialogue: Dialogue, rng: np.random.Generator) -> Timeline:
         if later:
             end = min(end, later[0])
         if end > start:
-            lines.append(SpokenLine(speaker=talker, addressee=addressee, start=start, end=end, features=features, seed=seeds[k]))
+            lines.append(SpokenLine(speaker=talker, addressee=addressee, start=start, end=end, features=features, seed=seeds[k], entry=k))
     count = len(names)
     speaking = np.zeros((count, n), dtype=bool)
     speaker = np.full(n, -1, dtype=np.int64)

@@ -43,10 +43,12 @@ def two_characters(scene, tmp_path):
     return ann, ben
 
 
-def test_listeners_look_at_the_speaker_and_everyone_keeps_living(empty_file, tmp_path):
+@pytest.mark.parametrize("engine", ["procedural", "learned"])
+def test_listeners_look_at_the_speaker_and_everyone_keeps_living(empty_file, tmp_path, engine):
     scene = empty_file
     ann, ben = two_characters(scene, tmp_path)
-    results = conversation.run(scene, GenerateRequest())
+    results = conversation.run(scene, GenerateRequest(engine=engine))
+    assert all(layers.strips(r, "line")[0].action["gaze_engine"] == f"dialogue {engine}" for r in (ann, ben))
     assert len(results) == 2 and all(len(layers.strips(r)) == 1 for r in (ann, ben))
     on_speaker = []
     for frame in range(150, 260, 2):  # Ben speaks, Ann listens

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import bpy
-from bpy.props import BoolProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
 from model_runtime.errors import GazeError
 
@@ -206,6 +206,49 @@ class GAZE_OT_regenerate_line(bpy.types.Operator):
         return _done(self, settings, f"Line '{strip.name}' performed anew (seed {seed}); {results[0].summary()}", notes)
 
 
+def _active_sound_strip(scene: bpy.types.Scene) -> Any:
+    editor = scene.sequence_editor
+    strip = editor.active_strip if editor is not None else None
+    return strip if strip is not None and strip.type == "SOUND" else None
+
+
+_DEFAULT_ADDRESSEE = "DEFAULT"
+_addressee_items: list[tuple[str, str, str]] = []  # Blender reads dynamic enum items after the callback returns: keep them alive
+
+
+def _addressees(_self: Any, context: bpy.types.Context | None) -> list[tuple[str, str, str]]:
+    scene = context.scene if context is not None else None
+    names = sorted(o.name for o in scene.objects if o.type == "ARMATURE") if scene is not None else []
+    _addressee_items[:] = [(_DEFAULT_ADDRESSEE, "Who Spoke Last", "The character who spoke last before this line, else the nearest")]
+    _addressee_items.extend((name, name, f"This line is said to {name}") for name in names)
+    return _addressee_items
+
+
+class GAZE_OT_set_addressee(bpy.types.Operator):
+    """Say whom the Sequencer's active sound strip is said to (its speaker looks at them while saying it)"""
+
+    bl_idname = "gaze.set_addressee"
+    bl_label = "Said To"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012
+
+    addressee: EnumProperty(name="Said To", items=_addressees)  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return context.scene is not None and _active_sound_strip(context.scene) is not None
+
+    def execute(self, context: bpy.types.Context) -> Result:
+        from . import conversation
+
+        scene = _scene(context)
+        strip = _active_sound_strip(scene)
+        if self.addressee == _DEFAULT_ADDRESSEE:
+            strip.pop(conversation.ADDRESSEE_PROPERTY, None)
+            return _done(self, scene_settings(scene), f"'{strip.name}' is said to whoever spoke last")
+        strip[conversation.ADDRESSEE_PROPERTY] = self.addressee
+        return _done(self, scene_settings(scene), f"'{strip.name}' is said to '{self.addressee}'")
+
+
 class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
     """Say that the character (the panel's armature, else the active one) speaks the sequencer's active sound strip"""
 
@@ -304,4 +347,4 @@ class GAZE_OT_export_csv(_OnACharacter, bpy.types.Operator):
         return _done(self, settings, f"Exported frames {first}-{last} to {out}")
 
 
-CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_regenerate_line, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)
+CLASSES = (GAZE_OT_generate, GAZE_OT_regenerate, GAZE_OT_remove, GAZE_OT_conversation, GAZE_OT_regenerate_line, GAZE_OT_set_addressee, GAZE_OT_assign_strip, GAZE_OT_clear_history, GAZE_OT_apply_take, GAZE_OT_export_csv)

@@ -196,3 +196,12 @@ def test_regenerate_one_line_changes_that_line_only(empty_file, tmp_path):
     assert np.abs(_pose_track(bpy.data.objects["Ben"], scene, near) - after_near).max() < 1e-5
     assert headless.main(["--blend", str(scene_file), "--conversation", "--line-seed", "Nobody=3"]) == 1
     assert headless.main(["--blend", str(scene_file), "--line-seed", "Ben: reply=3"]) == 1
+
+
+def test_said_to_is_set_per_strip_in_the_panel(empty_file, tmp_path):
+    scene = empty_file
+    two_characters(scene, tmp_path)
+    strip = next(s for s in compat.sound_strips(scene) if s.name == "Ann: again")
+    scene.sequence_editor.active_strip = strip
+    assert bpy.ops.gaze.set_addressee(addressee="Ben") == {"FINISHED"} and strip["gaze_addressee"] == "Ben"
+    assert bpy.ops.gaze.set_addressee(addressee="DEFAULT") == {"FINISHED"} and "gaze_addressee" not in strip

@@ -272,7 +272,7 @@ from Lee, Badler &amp; Badler 2002 (Eyes Alive), Garcia et al. 2011, Freedman &a
 
 
 def write_report(path: str | Path, a: Analysis, metrics: Metrics, signal: AudioSignal | None = None, *, mutual_radius_deg: float = 10.0, name: str = "clip") -> None:
-    """Write the HTML report for one analysed clip; ``name`` titles it (e.g. the take's file name)."""
+    """Write the HTML report for one analysed clip, whole or not at all; ``name`` titles it (e.g. the take's file name)."""
     pngs = timeline_figures(a, signal, mutual_radius_deg, name)
     timelines = "".join(f'<img src="data:image/png;base64,{png}" alt="timeline">' for png in pngs)
     clip = a.clip
@@ -280,4 +280,7 @@ def write_report(path: str | Path, a: Analysis, metrics: Metrics, signal: AudioS
     summary = f"{clip.n_frames} frames at {clip.fps:g} fps ({clip.duration:.1f} s); {len(a.saccades)} gaze shifts, {len(a.blinks)} blinks.{note}"
     title = html.escape(f"Motion evaluation: {name}")
     page = PAGE.format(title=title, summary=html.escape(summary), timelines=timelines, distributions=distribution_figure(a, metrics), table=metrics_table(metrics))
-    Path(path).write_text(page, encoding="utf-8")
+    from model_runtime.outputs import atomic_output
+
+    with atomic_output(Path(path)) as temporary:  # whole or not at all
+        temporary.write_text(page, encoding="utf-8")

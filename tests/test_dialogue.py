@@ -271,7 +271,9 @@ def test_mutated_scene_files_are_refused_by_name_or_read(tmp_path: Path):
     from tests.fuzzing import _mutate_bytes
 
     seed_file = _scene(tmp_path, end_s=9.0, lines=[
-        {"character": "Ann", "audio": "a.wav", "start_s": 0.0, "addressee": "Ben"}, {"character": "Ben", "audio": "a.wav", "start_s": 2.5}])
+        {"character": "Ann", "audio": "a.wav", "start_s": 0.0, "addressee": "Ben", "seed": 12}, {"character": "Ben", "audio": "a.wav", "start_s": 2.5}],
+        characters=[{"name": "Ann", "position": [0, 0, 0], "eye_height_m": 1.6},
+                    {"name": "Ben", "position": [3, 0, 0], "moves": [{"time_s": 1.5, "position": [3, 1, 0]}, {"time_s": 4.0, "position": [2, 2, 0], "facing_deg": 220}]}])
     seed = seed_file.read_bytes()
     rng = np.random.default_rng(27)
     outcomes = {"refused": 0, "accepted": 0}

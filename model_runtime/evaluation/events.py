@@ -80,6 +80,7 @@ def min_samples(duration_s: float, fps: float) -> int:
 
 def idt_fixations(
     positions: NDArray[np.float64], fps: float, dispersion: float = IDT_DISPERSION_DEG, min_duration_s: float = IDT_MIN_DURATION_S,
+    *, square: bool = False,
 ) -> list[tuple[int, int]]:
     """Fixations by dispersion-threshold identification (Salvucci & Goldberg 2000).
 
@@ -88,12 +89,19 @@ def idt_fixations(
     duration whose dispersion is within the threshold starts a fixation, which then grows while the
     dispersion stays under the threshold; otherwise the window slides by one sample. The sample
     that ends a fixation starts no new one (the next window begins after it).
+    ``square``: psyberlab's variant instead: the window holds while the range on each axis stays
+    within ``dispersion`` (a sample that brings it exactly there still joins), and the sample that
+    ends a fixation may start the next.
     Returns half-open (start, end) sample intervals.
     """
     pos = np.asarray(positions, dtype=np.float64)
     n = len(pos)
     k = min_samples(min_duration_s, fps)
     valid = ~np.any(np.isnan(pos), axis=1)
+
+    def spread(low: NDArray[np.float64], high: NDArray[np.float64]) -> float:
+        return float(np.max(high - low)) if square else float(np.sum(high - low))
+
     fixations: list[tuple[int, int]] = []
     start = 0
     while start + k <= n:
@@ -103,20 +111,21 @@ def idt_fixations(
             start += int(np.flatnonzero(~valid[start:start + k])[-1]) + 1
             continue
         low, high = window.min(axis=0), window.max(axis=0)
-        if float(np.sum(high - low)) > dispersion:
+        if spread(low, high) > dispersion:
             start += 1
             continue
         end = start + k
         while end < n and valid[end]:
             new_low, new_high = np.minimum(low, pos[end]), np.maximum(high, pos[end])
-            if float(np.sum(new_high - new_low)) >= dispersion:
+            grown = spread(new_low, new_high)
+            if grown > dispersion or (grown == dispersion and not square):
                 break
             low, high = new_low, new_high
             end += 1
         fixations.append((start, end))
         # The sample that broke the threshold belongs to the move away, as in the window-removal
         # step of Salvucci & Goldberg's pseudocode (and pymovements): the next window starts after it.
-        start = end + 1
+        start = end if square else end + 1
     return fixations
 
 

@@ -49,7 +49,7 @@ from model_runtime.audio.types import SpeechFeatures
 from model_runtime.clip import MotionClip
 from model_runtime.conventions import angles_from_direction, direction_from_angles, head_matrix
 from model_runtime.evaluation.distributions import ks_statistic, shared_dir
-from model_runtime.evaluation.events import min_samples
+from model_runtime.evaluation.events import idt_fixations
 from model_runtime.intervals import runs
 
 NAN: Final[float] = float("nan")
@@ -335,33 +335,8 @@ def psyberlab_speaking(root: Path | None = None) -> tuple[NDArray[np.float64], N
 
 
 def idt_per_axis(positions: NDArray[np.float64], fps: float, dispersion: float, min_duration_s: float) -> list[tuple[int, int]]:
-    """I-DT whose window holds while the range on each axis stays within ``dispersion`` (psyberlab's
-    square window); NaN rows are lost data and end a fixation. Half-open sample intervals."""
-    pos = np.asarray(positions, dtype=np.float64)
-    n = len(pos)
-    k = min_samples(min_duration_s, fps)
-    valid = ~np.any(np.isnan(pos), axis=1)
-    fixations: list[tuple[int, int]] = []
-    start = 0
-    while start + k <= n:
-        window = pos[start : start + k]
-        if not np.all(valid[start : start + k]):
-            start += int(np.flatnonzero(~valid[start : start + k])[-1]) + 1
-            continue
-        low, high = window.min(axis=0), window.max(axis=0)
-        if float(np.max(high - low)) > dispersion:
-            start += 1
-            continue
-        end = start + k
-        while end < n and valid[end]:
-            new_low, new_high = np.minimum(low, pos[end]), np.maximum(high, pos[end])
-            if float(np.max(new_high - new_low)) > dispersion:
-                break
-            low, high = new_low, new_high
-            end += 1
-        fixations.append((start, end))
-        start = end
-    return fixations
+    """I-DT as psyberlab's square window (:func:`~model_runtime.evaluation.events.idt_fixations`, ``square``)."""
+    return idt_fixations(positions, fps, dispersion, min_duration_s, square=True)
 
 
 def fixations_speaking(clip: MotionClip, features: SpeechFeatures) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

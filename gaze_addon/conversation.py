@@ -158,14 +158,17 @@ def _placements(scene: Any, targets: dict[str, rig_mapping.RigTarget], first: in
     return out
 
 
-def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | None = None) -> list[takes.TakeResult]:
+def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | None = None, who: Cast | None = None) -> list[takes.TakeResult]:
     """Perform the scene's conversation and key one take per character (or only the character
-    ``only``, leaving the others' takes as they are); returns what was keyed."""
+    ``only``, leaving the others' takes as they are); returns what was keyed. ``who``: the scene's
+    cast when the caller has it already."""
     from model_runtime.dialogue import Character, Dialogue, Line, perform_dialogue
 
     fps = sound.scene_fps(scene)
     first = int(scene.frame_start)
-    who = cast(scene, request)
+    who = who or cast(scene, request)
+    if only is not None and only not in who.targets:
+        raise GazeError(f"'{only}' is no character of the conversation ({', '.join(who.targets)}).")
     characters, spoken = [], []
     placed = _placements(scene, who.targets, first, int(scene.frame_end), fps)
     for name in who.targets:
@@ -188,14 +191,10 @@ def run(scene: Any, request: GenerateRequest, progress: Any = None, only: str | 
     from model_runtime.generate import Controls
 
     controls = Controls(head_intensity=request.head_intensity, gaze_intensity=request.gaze_intensity, blink_rate_per_min=request.blink_rate)
-    clips = perform_dialogue(dialogue, engine=request.engine, seed=request.seed, style=style, controls=controls, progress=progress)
-    if only is not None and only not in who.targets:
-        raise GazeError(f"'{only}' is no character of the conversation ({', '.join(who.targets)}).")
+    clips = perform_dialogue(dialogue, engine=request.engine, seed=request.seed, style=style, controls=controls, progress=progress, only=only)
     results = []
-    for name, target in who.targets.items():
-        if only is not None and name != only:
-            continue
-        clip = clips[name]
+    for name, clip in clips.items():
+        target = who.targets[name]
         last = first + clip.n_frames - 1
         results.append(
             takes.key_take(
@@ -229,7 +228,7 @@ def regenerate_line(scene: Any, request: GenerateRequest, strip: Any, seed: int)
     previous = strip.get(LINE_SEED_PROPERTY)
     strip[LINE_SEED_PROPERTY] = seed
     try:
-        return run(scene, request, only=speaker)
+        return run(scene, request, only=speaker, who=who)
     except BaseException:
         if previous is None:
             del strip[LINE_SEED_PROPERTY]

@@ -37,7 +37,7 @@ import bpy
 
 from model_runtime.errors import GazeError
 
-from . import aim, compat, pipeline, rig_mapping, takes
+from . import aim, pipeline, rig_mapping, sound, takes
 from .properties import scene_settings
 from .request import LAYERINGS, AudioChoice, GenerateRequest, StyleChoice, from_settings
 
@@ -373,11 +373,12 @@ def _conversation(args: argparse.Namespace, scene: Any) -> int:
     from . import conversation
 
     _check_output(args, batch=False)
-    strips = {strip.name: strip for strip in compat.sound_strips(scene)}
     for name, seed in args.line_seed:
-        if name not in strips:
-            raise GazeError(f"--line-seed {name}={seed}: no sound strip named '{name}' in the scene '{scene.name}'.")
-        strips[name][conversation.LINE_SEED_PROPERTY] = seed
+        try:
+            strip = sound.pick_strip(scene, name)
+        except GazeError as exc:
+            raise GazeError(f"--line-seed {name}={seed}: {exc}") from None
+        strip[conversation.LINE_SEED_PROPERTY] = seed
     results = conversation.run(scene, request_from_args(args, scene), only=args.character)
     print(f"gaze: ok   conversation: {len(results)} characters keyed, frames {results[0].first_frame:g}-{results[0].last_frame:g}", flush=True)
     if args.output:

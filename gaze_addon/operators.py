@@ -17,7 +17,7 @@ from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
 from model_runtime.errors import GazeError
 
-from . import pipeline, rig_mapping, takes
+from . import pipeline, rig_mapping, sound, takes
 from .properties import GazeSettings, scene_settings
 from .request import from_settings
 
@@ -193,10 +193,9 @@ class GAZE_OT_regenerate_line(bpy.types.Operator):
 
         scene = _scene(context)
         settings = scene_settings(scene)
-        editor = scene.sequence_editor
-        strip = editor.active_strip if editor is not None else None
+        strip = sound.active_strip(scene)
         try:
-            if strip is None or strip.type != "SOUND":
+            if strip is None:
                 raise GazeError("Select the line's sound strip in the Video Sequencer first (it becomes the active strip).")
             seed = random.randrange(0, conversation.MAX_LINE_SEED)
             results = conversation.regenerate_line(scene, from_settings(settings), strip, seed)
@@ -204,12 +203,6 @@ class GAZE_OT_regenerate_line(bpy.types.Operator):
             return _fail(self, settings, error)
         notes = [n for r in results for n in r.notes]
         return _done(self, settings, f"Line '{strip.name}' performed anew (seed {seed}); {results[0].summary()}", notes)
-
-
-def _active_sound_strip(scene: bpy.types.Scene) -> Any:
-    editor = scene.sequence_editor
-    strip = editor.active_strip if editor is not None else None
-    return strip if strip is not None and strip.type == "SOUND" else None
 
 
 _DEFAULT_ADDRESSEE = "DEFAULT"
@@ -235,13 +228,13 @@ class GAZE_OT_set_addressee(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        return context.scene is not None and _active_sound_strip(context.scene) is not None
+        return context.scene is not None and sound.active_strip(context.scene) is not None
 
     def execute(self, context: bpy.types.Context) -> Result:
         from . import conversation
 
         scene = _scene(context)
-        strip = _active_sound_strip(scene)
+        strip = sound.active_strip(scene)
         if self.addressee == _DEFAULT_ADDRESSEE:
             strip.pop(conversation.ADDRESSEE_PROPERTY, None)
             return _done(self, scene_settings(scene), f"'{strip.name}' is said to whoever spoke last")
@@ -261,9 +254,8 @@ class GAZE_OT_assign_strip(_OnACharacter, bpy.types.Operator):
 
         scene = _scene(context)
         settings = scene_settings(scene)
-        editor = scene.sequence_editor
-        strip = editor.active_strip if editor is not None else None
-        if strip is None or strip.type != "SOUND":
+        strip = sound.active_strip(scene)
+        if strip is None:
             return _fail(self, settings, GazeError("Select a sound strip in the Video Sequencer first (it becomes the active strip)."))
         armature = pipeline.target_armature(settings, context.active_object)
         conversation.assign(strip, armature.name)

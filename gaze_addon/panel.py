@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import compat, pipeline, sound
+from . import compat, conversation, pipeline, sound
 from .properties import scene_settings
 
 
@@ -96,9 +96,8 @@ class GAZE_PT_main(bpy.types.Panel):
         row = col.row(align=True)
         row.operator("gaze.assign_strip", text="Assign Strip", icon="SPEAKER")
         row.operator("gaze.regenerate_line", text="Reseed", icon="FILE_REFRESH")
-        editor = scene.sequence_editor
-        strip = editor.active_strip if editor is not None else None
-        said_to = strip.get("gaze_addressee") if strip is not None and strip.type == "SOUND" else None
+        strip = sound.active_strip(scene)
+        said_to = strip.get(conversation.ADDRESSEE_PROPERTY) if strip is not None else None
         col.operator_menu_enum("gaze.set_addressee", "addressee", text=f"Said To: {said_to}" if said_to else "Said To", icon="USER")
         layout.operator("gaze.clear_history", icon="X")
         problem = pipeline.timing_problem(scene, armature) if armature is not None and armature.type == "ARMATURE" else None

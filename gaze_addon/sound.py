@@ -64,6 +64,13 @@ class AudioSource:
         return first, max(first, last)
 
 
+def active_strip(scene: Any) -> Any:
+    """The Video Sequencer's active strip when it is a sound strip, else None."""
+    editor = scene.sequence_editor
+    strip = editor.active_strip if editor is not None else None
+    return strip if strip is not None and strip.type == "SOUND" else None
+
+
 def pick_strip(scene: Any, name: str = "") -> Any:
     """The named sound strip, else the one under the playhead, else the only one."""
     strips = compat.sound_strips(scene)

@@ -10,7 +10,7 @@ from typing import Any
 
 from model_runtime.commands.argtypes import frame_rate, seed
 from model_runtime.dialogue import parse_dialogue, perform_dialogue
-from model_runtime.dialogue.perform import ENGINES
+from model_runtime.generate import ENGINES
 from model_runtime.inputs import AudioInput
 from model_runtime.outputs import OutputError, check_output
 from model_runtime.performer.presets import DEFAULT_PRESET, PRESET_NAMES
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--style", default=DEFAULT_PRESET, help=f"style of characters without their own: a preset ({', '.join(PRESET_NAMES)}), a STYLE.json or a take file")
     parser.add_argument("--seed", type=seed, default=0, help="random seed: the same seed gives the same motion (default 0)")
     parser.add_argument("--fps", type=frame_rate, help="frame rate of the takes (default: the scene's fps)")
-    parser.add_argument("--engine", choices=ENGINES, default="procedural", help="who performs the speakers' own lines (default procedural; listening is the performer's either way)")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="procedural", help="who performs the speakers' own lines (default procedural; listening is the performer's either way)")
     parser.set_defaults(func=run)
 
 

@@ -39,7 +39,7 @@ from model_runtime.dialogue.scene import Dialogue
 from model_runtime.dialogue.timeline import Timeline, build_timeline
 from model_runtime.errors import GazeError
 from model_runtime.finishing import Finish, finish
-from model_runtime.generate import Controls, Progress
+from model_runtime.generate import ENGINES, Controls, Progress
 from model_runtime.inputs import StyleInput, resolve_style
 from model_runtime.performer.blinks import PARTIAL_DEPTH, blink_shape, sample_blinks
 from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
@@ -78,7 +78,6 @@ SPLICE_FADE_S: Final[float] = 0.25
 # Time constant (s) of the head's turn towards a new partner.
 _PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
-ENGINES: Final = ("procedural", "learned")
 _LEARNED_STREAM: Final = 0x1EA  # the learned speaking draws from this child of a character's stream
 
 
@@ -110,9 +109,11 @@ def perform_dialogue(
     style: StyleInput = None,
     controls: Controls = DEFAULT_CONTROLS,
     progress: Progress | None = None,
+    only: str | None = None,
 ) -> dict[str, MotionClip]:
     """One clip per character name, all at ``dialogue.fps``, from scene time 0 to the scene's end
-    (a second after the last line ends, or ``dialogue.end_s`` if later).
+    (a second after the last line ends, or ``dialogue.end_s`` if later); with ``only``, that
+    character's clip alone (the same as in the whole scene's: each character draws from its own stream).
 
     ``style``: every character's style unless its own ``Character.style`` is set (as for
     :func:`model_runtime.generate.generate`). ``controls``: head and gaze intensity and the
@@ -126,25 +127,29 @@ def perform_dialogue(
         raise GazeError(f"dialogue scenes are performed by the {' or '.join(ENGINES)} engine; got engine {engine!r}")
     controls = controls.validated()
     dialogue = dialogue.validated()
+    if only is not None:
+        dialogue.character(only)  # GazeError naming the characters
     report = progress or (lambda fraction: None)
     report(0.0)
     streams = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]).spawn(len(dialogue.characters) + 1)
     timeline = build_timeline(dialogue, np.random.default_rng(streams[0]))
     report(0.5)
-    clips = perform_timeline(timeline, streams[1:], style=style, controls=controls, engine=engine, progress=lambda fraction: report(0.5 + 0.5 * fraction))
+    clips = perform_timeline(timeline, streams[1:], style=style, controls=controls, engine=engine, progress=lambda fraction: report(0.5 + 0.5 * fraction), only=only)
     report(1.0)
     return clips
 
 
 def perform_timeline(
     timeline: Timeline, streams: list[np.random.SeedSequence], *, style: StyleInput = None, controls: Controls = DEFAULT_CONTROLS,
-    engine: str = "procedural", progress: Progress | None = None,
+    engine: str = "procedural", progress: Progress | None = None, only: str | None = None,
 ) -> dict[str, MotionClip]:
     """:func:`perform_dialogue` for a built timeline, one seed stream per character."""
     clips = {}
     scene_speech = timeline.anyone_speech()
     count = len(timeline.dialogue.characters)
     for who, character in enumerate(timeline.dialogue.characters):
+        if only is not None and character.name != only:
+            continue
         given = character.style if character.style is not None else style
         try:
             own_style = resolve_style(given)
@@ -247,12 +252,12 @@ def _plan(
     the turn-taking looks placed and every boundary crossed by a saccade."""
     fps, n = timeline.fps, timeline.n
     speaking = timeline.speaking[who]
-    speak_plan = plan_gaze(features[0], fps, styles[0], rngs[0], gaze_scale=gaze_scale)
-    listen_plan = plan_gaze(features[1], fps, styles[1], rngs[1], gaze_scale=gaze_scale)
     if learned is None:
+        speak_plan = plan_gaze(features[0], fps, styles[0], rngs[0], gaze_scale=gaze_scale)
         speak_gaze, speak_spot, speak_shifts = speak_plan.gaze, speak_plan.spot, speak_plan.shifts
     else:  # the learned gaze is its own spot: it has no separate fixational layer
         speak_gaze, speak_spot, speak_shifts = learned.gaze, learned.gaze, learned.shifts
+    listen_plan = plan_gaze(features[1], fps, styles[1], rngs[1], gaze_scale=gaze_scale)
     # A listener's looks away are more diagonal than a speaker's sideways ones (Acarturk et al. 2021).
     narrow = np.array([1.0, LISTENER_AVERSION_YAW_SHARE])
     offsets = np.where(speaking[:, None], speak_gaze, listen_plan.gaze * narrow)

@@ -95,17 +95,25 @@ def code_version() -> str:
 def _file_hash(path: Path, what: str) -> str:
     from model_runtime.errors import AudioError
 
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
+        stat = path.stat()
+        return _hash_of(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
     except FileNotFoundError:
         raise AudioError(path, "file not found") if what == "audio" else GazeError(f"{path}: {what} file not found") from None
     except IsADirectoryError:
         raise GazeError(f"{path}: is a folder; expected a {what} file") from None
     except OSError as exc:
         raise GazeError(f"{path}: the {what} file cannot be read ({exc.strerror or exc})") from None
+
+
+@lru_cache(maxsize=64)
+def _hash_of(path: Path, _size: int, _mtime_ns: int, _inode: int) -> str:
+    """The file's SHA-256, read once per worker while it stays the same file (a rig or a style many
+    lines share is not read again for each of them)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
     return digest.hexdigest()
 
 

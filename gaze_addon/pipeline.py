@@ -163,12 +163,13 @@ def fill_idle(scene: Any, request: GenerateRequest, target: rig_mapping.RigTarge
     return notes
 
 
-def apply_take(scene: Any, request: GenerateRequest, armature: Any, path: str, start_frame: float) -> Outcome:
-    """Key a take file onto the rig as a line take (its own gaze, not re-aimed)."""
+def apply_take(scene: Any, request: GenerateRequest, armature: Any, path: str, start_frame: float, *, clip: MotionClip | None = None) -> Outcome:
+    """Key a take file onto the rig as a line take (its own gaze, not re-aimed); ``clip``: the file
+    already read."""
     from model_runtime.takes import load_take
 
     target = rig_mapping.resolve(request.mapping, armature, scene)
-    clip = load_take(path).resample(sound.scene_fps(scene))
+    clip = (clip or load_take(path)).resample(sound.scene_fps(scene))
     label = Path(path).stem
     result = takes.key_take(
         scene, target, clip, start_frame=start_frame, name=f"Gaze take {label[:40]}", kind="line", line=f"take {label}", goal=None, look=None,

@@ -143,9 +143,10 @@ def export_take(rig: Path, armature_name: str, take: Path, out: Path, fmt: str) 
     armature = _armature(scene, rig, armature_name)
     from model_runtime.takes import load_take
 
-    _set_rate(scene, load_take(take).fps)
+    clip = load_take(take)
+    _set_rate(scene, clip.fps)
     # From frame 0: the take's first frame at time 0 in the file, where engines start a clip.
-    outcome = pipeline.apply_take(scene, GenerateRequest(), armature, str(take), 0.0)
+    outcome = pipeline.apply_take(scene, GenerateRequest(), armature, str(take), 0.0, clip=clip)
     line = outcome.lines[0]
     scene.frame_start, scene.frame_end = round(line.first_frame), round(line.last_frame)
     objects = [armature, *rig_mapping.bound_meshes(armature, scene)]

@@ -43,7 +43,7 @@ from model_runtime.generate import ENGINES, Controls, Progress
 from model_runtime.inputs import StyleInput, resolve_style
 from model_runtime.performer.blinks import PARTIAL_DEPTH, blink_shape, sample_blinks
 from model_runtime.performer.gaze import FACE_RADIUS_DEG, plan_gaze, saccade_duration_s, saccade_profile
-from model_runtime.performer.head import causal_filter, facing, follow_basis, prosody_head, shift_activity
+from model_runtime.performer.head import causal_filter, facing, follow_basis, follow_kernel, prosody_head, shift_activity
 from model_runtime.performer.style import PerformerStyle
 
 __all__ = ["listener_style", "perform_dialogue", "perform_timeline"]
@@ -75,7 +75,8 @@ _LONG_BLINK_S: Final[tuple[float, float]] = (0.5, 0.7)
 _SLOT_GAP_S: Final[float] = 0.8
 # A line performed with its own seed cross-fades into the scene's performance over this long (s) on either side.
 SPLICE_FADE_S: Final[float] = 0.25
-# Time constant (s) of the head's turn towards a new partner.
+# Time constant (s) of the head's turn towards a new partner: the gaze-following response, slower,
+# as a whole-head turn of 30-60 deg peaks near 150 deg/s.
 _PARTNER_TURN_TAU_S: Final[float] = 0.11
 DEFAULT_CONTROLS: Final[Controls] = Controls()
 _LEARNED_STREAM: Final = 0x1EA  # the learned speaking draws from this child of a character's stream
@@ -227,7 +228,7 @@ def _perform_character(
     head_share = min(2.0, max(0.0, controls.head_intensity))
     head *= head_share
     share = role + LISTENER_FACING_SHARE * (1.0 - role)
-    smooth_target = causal_filter(gaze.world - gaze.offsets, _turn_kernel(fps))
+    smooth_target = causal_filter(gaze.world - gaze.offsets, follow_kernel(fps, _PARTNER_TURN_TAU_S))
     head[:, :2] += (facing(smooth_target) * share[:, None] + style.head_mover * follow_basis(gaze.spots, gaze.offsets, fps)) * min(1.0, head_share)
 
     # The finishing stage draws no blinks here (rate 0, so its blink stream stays untouched):
@@ -301,18 +302,6 @@ def _plan(
     world = _saccades_at(target + offsets, sorted(b for b in boundaries if 0 < b < n), fps)
     distance = float(np.mean(looks[:, 2])) if n else 1.0
     return _Gaze(world=world, offsets=offsets, spots=spots, shifts=np.array(shifts).reshape(-1, 2), distance_m=distance)
-
-
-def _turn_kernel(fps: float) -> NDArray[np.float64]:
-    """Causal impulse response (taps,) of the head turning to a new partner, summing to 1: the
-    head's gaze-following response (:func:`~model_runtime.performer.head.follow_kernel`) at
-    :data:`_PARTNER_TURN_TAU_S`, slower, as a whole-head turn of 30-60 deg peaks near 150 deg/s."""
-    t = np.arange(max(1, round(8 * _PARTNER_TURN_TAU_S * fps))) / fps
-    kernel = t * np.exp(-t / _PARTNER_TURN_TAU_S)
-    if kernel.sum() <= 0.0:
-        return np.ones(1)
-    out: NDArray[np.float64] = kernel / kernel.sum()
-    return out
 
 
 def _on_face(offsets: NDArray[np.float64], spots: NDArray[np.float64], first: int, last: int, boundaries: set[int]) -> None:

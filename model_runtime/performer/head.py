@@ -51,10 +51,10 @@ def dead_zone(offset: NDArray[np.float64], range_deg: float) -> NDArray[np.float
     return out
 
 
-def follow_kernel(fps: float) -> NDArray[np.float64]:
-    """Causal impulse response (taps,) of the head following a gaze spot, summing to 1."""
-    t = np.arange(max(1, round(8 * HEAD_FOLLOW_TAU_S * fps))) / fps
-    kernel = t * np.exp(-t / HEAD_FOLLOW_TAU_S)
+def follow_kernel(fps: float, tau_s: float = HEAD_FOLLOW_TAU_S) -> NDArray[np.float64]:
+    """Causal impulse response (taps,) of the head following a gaze spot with time constant ``tau_s``, summing to 1."""
+    t = np.arange(max(1, round(8 * tau_s * fps))) / fps
+    kernel = t * np.exp(-t / tau_s)
     if kernel.sum() <= 0.0:
         return np.ones(1)
     out: NDArray[np.float64] = kernel / kernel.sum()

@@ -41,20 +41,9 @@ def escape(name: str) -> str:
     return str(bpy.utils.escape_identifier(name))
 
 
-def assign_action(owner: Any, action: Any, slot: Any) -> None:
-    """Make ``action`` (with ``slot`` on 4.4+) the active action of ID ``owner``."""
-    anim = owner.animation_data or owner.animation_data_create()
-    anim.action = action
-    if slot is not None:
-        anim.action_slot = slot
-
-
-def nla_strip(owner: Any, action: Any, slot: Any, track_name: str, start_frame: int) -> Any:
-    """A new NLA track on ``owner`` holding one strip of ``action`` from ``start_frame``."""
-    anim = owner.animation_data or owner.animation_data_create()
-    track = anim.nla_tracks.new()
-    track.name = track_name
-    strip = track.strips.new(action.name, start_frame, action)
+def new_strip(track: Any, action: Any, slot: Any, first: float) -> Any:
+    """A strip of ``action`` (playing ``slot`` on 4.4+) on the NLA ``track`` from frame ``first``."""
+    strip = track.strips.new(action.name[:60], round(first), action)
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot
     return strip

@@ -81,10 +81,7 @@ def place(owner: Any, action: Any, slot: Any, first: float, last: float) -> Any:
     remember_pose(owner)
     action.use_frame_range = True
     action.frame_start, action.frame_end = first, max(last, first + 1.0)
-    t = track(owner)
-    strip = t.strips.new(action.name[:60], round(first), action)
-    if slot is not None and hasattr(strip, "action_slot"):
-        strip.action_slot = slot
+    strip = compat.new_strip(track(owner), action, slot, first)
     strip.blend_type = "COMBINE"
     strip.extrapolation = "NOTHING"
     strip.use_sync_length = False

@@ -158,11 +158,6 @@ def check_length(seconds: float | None, label: str, limit_minutes: float = MAX_M
         )
 
 
-def strip_seconds(strip: Any, scene: Any) -> float:
-    """Length of the strip's visible part in seconds."""
-    return (float(strip.frame_final_end) - float(strip.frame_final_start)) / scene_fps(scene)
-
-
 _MISSING = "the file of the sound strip '{strip}' is missing; point it at the file again in the Sequencer's sidebar (Strip tab > Source), or pack it"
 _UNREADABLE = "export it again as WAV or FLAC, or pick another file"
 # Formats whose header gives the exact length (an MP4 index, a wav/flac/aiff frame count), so that

@@ -24,7 +24,6 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from model_runtime.audio.types import AudioSignal, SpeechFeatures
 from model_runtime.bounded import read_json
 from model_runtime.conventions import MAX_FPS, MIN_FPS, angles_from_direction, snap_fps
 from model_runtime.errors import FileFormatError, GazeError
@@ -326,12 +325,3 @@ def parse_dialogue(path: str | Path) -> Dialogue:
             seed=line_seed,
         ))
     return Dialogue(fps=fps, characters=tuple(characters), lines=tuple(lines), source=str(path), end_s=end_s).validated()
-
-
-def audio_name(audio: AudioInput) -> str:
-    """How a line's audio is named in messages."""
-    if isinstance(audio, SpeechFeatures):
-        return "speech features"
-    if isinstance(audio, AudioSignal):
-        return audio.path
-    return str(audio)

@@ -68,15 +68,6 @@ def style_from_performer(models: LearnedModels, performer: PerformerStyle, featu
     return StyleVector.measured((mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32), source, StyleTargets.of_clip(rendered))
 
 
-ReferenceTake = tuple[MotionClip, str]  # a take given as the style, and the name its messages and meta use
-
-
-def reference_take(style: StyleInput | ParsedStyle) -> ReferenceTake | None:
-    """The take ``style`` names or is (a file is read once, by :func:`parse_style`), else None."""
-    parsed = parse_style(style)
-    return (parsed.take, parsed.source) if parsed.take is not None else None
-
-
 def resolve_style_vector(models: LearnedModels, style: StyleInput | ParsedStyle, features: SpeechFeatures) -> StyleVector:
     """The style vector for any style input :func:`model_runtime.generate.generate` accepts."""
     parsed = parse_style(style)
